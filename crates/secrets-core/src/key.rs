@@ -1,0 +1,210 @@
+//! Secret keys: the names that agents and code use to refer to a secret.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Maximum length of a key, in characters.
+pub const KEY_MAX_CHARS: usize = 64;
+
+/// A validated secret key: `A`-`Z`, `0`-`9` and `_`, starting with a letter,
+/// 1 to 64 characters long.
+///
+/// Keys are case-sensitive and never folded: `api_key` is rejected rather
+/// than stored as `API_KEY`, so that what an owner typed is what an agent
+/// receives. The form uppercases as the owner types ([`uppercase_ascii_letters`]);
+/// the REST API does not.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct SecretKey(String);
+
+/// Reason why a string is not a valid [`SecretKey`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    /// The key is empty.
+    #[error("Enter a key.")]
+    Empty,
+
+    /// The key contains a character outside `A`-`Z`, `0`-`9` and `_`, or its
+    /// first character is not a letter.
+    #[error("Use A-Z, 0-9, and underscores. Must start with a letter.")]
+    InvalidCharacters,
+
+    /// The key is made of valid characters but is longer than
+    /// [`KEY_MAX_CHARS`].
+    #[error("Keys can be at most 64 characters long; this one has {length}.")]
+    TooLong {
+        /// Length of the rejected key, in characters.
+        length: usize,
+    },
+}
+
+impl SecretKey {
+    /// Validates `text` as a key without changing it.
+    pub fn parse(text: &str) -> Result<Self, KeyError> {
+        validate_key(text)?;
+        Ok(Self(text.to_owned()))
+    }
+
+    /// Returns the key as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn validate_key(text: &str) -> Result<(), KeyError> {
+    let mut characters = text.chars();
+    let Some(first) = characters.next() else {
+        return Err(KeyError::Empty);
+    };
+    if !first.is_ascii_uppercase() {
+        return Err(KeyError::InvalidCharacters);
+    }
+    if !characters.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') {
+        return Err(KeyError::InvalidCharacters);
+    }
+
+    // Every character is ASCII at this point, so bytes count characters.
+    if text.len() > KEY_MAX_CHARS {
+        return Err(KeyError::TooLong { length: text.len() });
+    }
+    Ok(())
+}
+
+/// Uppercases the ASCII letters `a`-`z` of `text` and keeps every other
+/// character, so that a key typed in lowercase becomes valid while a dash or
+/// a letter from another script stays visible for the message to explain.
+///
+/// The result has the same length in bytes and in UTF-16 code units as the
+/// input, so a caret position inside a text input stays valid.
+pub fn uppercase_ascii_letters(text: &str) -> String {
+    text.to_ascii_uppercase()
+}
+
+impl TryFrom<String> for SecretKey {
+    type Error = KeyError;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        validate_key(&text)?;
+        Ok(Self(text))
+    }
+}
+
+impl TryFrom<&str> for SecretKey {
+    type Error = KeyError;
+
+    fn try_from(text: &str) -> Result<Self, Self::Error> {
+        Self::parse(text)
+    }
+}
+
+impl std::str::FromStr for SecretKey {
+    type Err = KeyError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse(text)
+    }
+}
+
+impl From<SecretKey> for String {
+    fn from(key: SecretKey) -> Self {
+        key.0
+    }
+}
+
+impl AsRef<str> for SecretKey {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SecretKey {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, formatter)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INVALID: KeyError = KeyError::InvalidCharacters;
+
+    #[test]
+    fn key_valid_examples() {
+        let sixty_four = format!("A{}", "B".repeat(63));
+        for text in ["API_KEY", "DB_URL_2", "MY_LONG_KEY_NAME", "A", sixty_four.as_str()] {
+            assert_eq!(SecretKey::parse(text).map(String::from), Ok(text.to_owned()), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn key_invalid_examples() {
+        let sixty_five = format!("A{}", "B".repeat(64));
+        let cases: &[(&str, KeyError)] = &[
+            ("my-key", INVALID),
+            ("MY-KEY", INVALID),
+            ("api key", INVALID),
+            ("API KEY", INVALID),
+            ("1STKEY", INVALID),
+            ("_KEY", INVALID),
+            ("", KeyError::Empty),
+            (&sixty_five, KeyError::TooLong { length: 65 }),
+            // The first letter is CYRILLIC CAPITAL LETTER A, a look-alike of `A`.
+            ("\u{0410}PI_KEY", INVALID),
+            ("API\u{200B}KEY", INVALID),
+            ("A\u{0}PI", INVALID),
+            ("api_key", INVALID),
+            ("API_KEY ", INVALID),
+            (" API_KEY", INVALID),
+            ("API_KEY\n", INVALID),
+            ("ÄPI_KEY", INVALID),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(SecretKey::parse(text), Err(*expected), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn key_messages_match_spec() {
+        assert_eq!(
+            KeyError::InvalidCharacters.to_string(),
+            "Use A-Z, 0-9, and underscores. Must start with a letter."
+        );
+        assert_eq!(
+            KeyError::TooLong { length: 65 }.to_string(),
+            "Keys can be at most 64 characters long; this one has 65."
+        );
+        assert_eq!(KeyError::Empty.to_string(), "Enter a key.");
+    }
+
+    #[test]
+    fn key_too_long_with_invalid_character_names_characters() {
+        let text = format!("A-{}", "B".repeat(70));
+        assert_eq!(SecretKey::parse(&text), Err(INVALID));
+    }
+
+    #[test]
+    fn uppercase_keeps_other_characters() {
+        assert_eq!(uppercase_ascii_letters("my-key"), "MY-KEY");
+        assert_eq!(uppercase_ascii_letters("db_url_2"), "DB_URL_2");
+        assert_eq!(uppercase_ascii_letters("\u{0430}pi"), "\u{0430}PI");
+        assert_eq!(uppercase_ascii_letters("straße"), "STRAßE");
+        assert_eq!(SecretKey::parse(&uppercase_ascii_letters("my-key")), Err(INVALID));
+    }
+
+    #[test]
+    fn key_deserialize_validates() {
+        let parsed: Result<SecretKey, _> = serde_json::from_str("\"api_key\"");
+        assert!(parsed.is_err());
+        let parsed: SecretKey = serde_json::from_str("\"API_KEY\"").expect("valid key");
+        assert_eq!(parsed.as_str(), "API_KEY");
+        assert_eq!(serde_json::to_string(&parsed).expect("serialize"), "\"API_KEY\"");
+    }
+}
