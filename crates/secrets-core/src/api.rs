@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::{
-    CompanyId, Description, DescriptionError, KeyError, SecretKey, SecretValue, ValueError,
+    Description, DescriptionError, KeyError, SecretKey, SecretValue, ValueError,
 };
 
 /// Paths of the REST API, named once for the server's router and the SPA's
@@ -181,6 +181,7 @@ pub struct ErrorBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::CompanyId;
 
     #[test]
     fn create_request_debug_hides_value() {
