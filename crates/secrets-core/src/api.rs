@@ -8,9 +8,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::{
-    Description, DescriptionError, KeyError, SecretKey, SecretValue, ValueError,
-};
+use crate::{Description, DescriptionError, KeyError, SecretKey, SecretValue, ValueError};
 
 /// Paths of the REST API, named once for the server's router and the SPA's
 /// client.
@@ -125,7 +123,11 @@ impl CreateSecretRequest {
         let key = SecretKey::parse(&self.key)?;
         let value = SecretValue::new(self.value)?;
         let description = Description::parse(&self.description)?;
-        Ok(NewSecret { key, value, description })
+        Ok(NewSecret {
+            key,
+            value,
+            description,
+        })
     }
 }
 
@@ -162,6 +164,8 @@ pub enum ErrorCode {
     Unauthorized,
     /// 404: no such company (for this member) or no such secret.
     NotFound,
+    /// 405: the path exists but not with this method.
+    MethodNotAllowed,
     /// 500: the server failed; details are in its log.
     Internal,
     /// A code that this version of the client does not know.
@@ -218,8 +222,8 @@ mod tests {
 
     #[test]
     fn error_code_unknown_is_tolerated() {
-        let body: ErrorBody =
-            serde_json::from_str(r#"{"code":"from_the_future","message":"m"}"#).expect("valid JSON");
+        let body: ErrorBody = serde_json::from_str(r#"{"code":"from_the_future","message":"m"}"#)
+            .expect("valid JSON");
         assert_eq!(body.code, ErrorCode::Unknown);
         let encoded = serde_json::to_string(&ErrorCode::LimitReached).expect("serialize");
         assert_eq!(encoded, "\"limit_reached\"");
@@ -230,7 +234,10 @@ mod tests {
         let company = CompanyId::parse("acme").expect("valid company");
         let key = SecretKey::parse("API_KEY").expect("valid key");
         assert_eq!(paths::secrets(&company), "/api/v1/companies/acme/secrets");
-        assert_eq!(paths::secret(&company, &key), "/api/v1/companies/acme/secrets/API_KEY");
+        assert_eq!(
+            paths::secret(&company, &key),
+            "/api/v1/companies/acme/secrets/API_KEY"
+        );
         assert_eq!(paths::section(&company), "/companies/acme/settings/secrets");
     }
 }

@@ -18,7 +18,9 @@ pub struct CompanyId(String);
 
 /// Reason why a string is not a valid [`CompanyId`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("Company IDs are 1 to 63 characters of a-z, 0-9 and hyphens, starting with a letter or digit.")]
+#[error(
+    "Company IDs are 1 to 63 characters of a-z, 0-9 and hyphens, starting with a letter or digit."
+)]
 pub struct CompanyIdError;
 
 impl CompanyId {
@@ -28,7 +30,8 @@ impl CompanyId {
         let first_is_valid = characters
             .next()
             .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-        let rest_is_valid = characters.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let rest_is_valid =
+            characters.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !first_is_valid || !rest_is_valid || text.len() > COMPANY_ID_MAX_CHARS {
             return Err(CompanyIdError);
         }
@@ -84,7 +87,15 @@ mod tests {
         for text in ["acme", "acme-2", "7eleven", &"a".repeat(63)] {
             assert!(CompanyId::parse(text).is_ok(), "{text:?}");
         }
-        for text in ["", "Acme", "-acme", "acme corp", "acme/..", "acmé", &"a".repeat(64)] {
+        for text in [
+            "",
+            "Acme",
+            "-acme",
+            "acme corp",
+            "acme/..",
+            "acmé",
+            &"a".repeat(64),
+        ] {
             assert_eq!(CompanyId::parse(text), Err(CompanyIdError), "{text:?}");
         }
     }

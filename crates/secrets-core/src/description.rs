@@ -94,8 +94,16 @@ mod tests {
     #[test]
     fn description_valid_examples() {
         let at_limit = "é".repeat(DESCRIPTION_MAX_CHARS);
-        for text in ["", "For transactional e-mails to customers", "<b>not HTML</b>", at_limit.as_str()] {
-            assert_eq!(Description::parse(text).map(String::from), Ok(text.to_owned()));
+        for text in [
+            "",
+            "For transactional e-mails to customers",
+            "<b>not HTML</b>",
+            at_limit.as_str(),
+        ] {
+            assert_eq!(
+                Description::parse(text).map(String::from),
+                Ok(text.to_owned())
+            );
         }
     }
 
@@ -103,7 +111,10 @@ mod tests {
     fn description_invalid_examples() {
         let over_limit = "é".repeat(DESCRIPTION_MAX_CHARS + 1);
         let cases = [
-            (over_limit.as_str(), DescriptionError::TooLong { length: 201 }),
+            (
+                over_limit.as_str(),
+                DescriptionError::TooLong { length: 201 },
+            ),
             ("two\nlines", DescriptionError::ControlCharacter),
             ("tab\there", DescriptionError::ControlCharacter),
             ("nul\u{0}", DescriptionError::ControlCharacter),
@@ -116,6 +127,9 @@ mod tests {
     #[test]
     fn description_too_long_message_names_limit() {
         let message = DescriptionError::TooLong { length: 201 }.to_string();
-        assert_eq!(message, "Descriptions can be at most 200 characters long; this one has 201.");
+        assert_eq!(
+            message,
+            "Descriptions can be at most 200 characters long; this one has 201."
+        );
     }
 }

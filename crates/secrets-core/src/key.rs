@@ -139,8 +139,18 @@ mod tests {
     #[test]
     fn key_valid_examples() {
         let sixty_four = format!("A{}", "B".repeat(63));
-        for text in ["API_KEY", "DB_URL_2", "MY_LONG_KEY_NAME", "A", sixty_four.as_str()] {
-            assert_eq!(SecretKey::parse(text).map(String::from), Ok(text.to_owned()), "{text:?}");
+        for text in [
+            "API_KEY",
+            "DB_URL_2",
+            "MY_LONG_KEY_NAME",
+            "A",
+            sixty_four.as_str(),
+        ] {
+            assert_eq!(
+                SecretKey::parse(text).map(String::from),
+                Ok(text.to_owned()),
+                "{text:?}"
+            );
         }
     }
 
@@ -196,7 +206,10 @@ mod tests {
         assert_eq!(uppercase_ascii_letters("db_url_2"), "DB_URL_2");
         assert_eq!(uppercase_ascii_letters("\u{0430}pi"), "\u{0430}PI");
         assert_eq!(uppercase_ascii_letters("straße"), "STRAßE");
-        assert_eq!(SecretKey::parse(&uppercase_ascii_letters("my-key")), Err(INVALID));
+        assert_eq!(
+            SecretKey::parse(&uppercase_ascii_letters("my-key")),
+            Err(INVALID)
+        );
     }
 
     #[test]
@@ -205,6 +218,9 @@ mod tests {
         assert!(parsed.is_err());
         let parsed: SecretKey = serde_json::from_str("\"API_KEY\"").expect("valid key");
         assert_eq!(parsed.as_str(), "API_KEY");
-        assert_eq!(serde_json::to_string(&parsed).expect("serialize"), "\"API_KEY\"");
+        assert_eq!(
+            serde_json::to_string(&parsed).expect("serialize"),
+            "\"API_KEY\""
+        );
     }
 }

@@ -48,7 +48,7 @@ pub fn group_thousands(number: usize) -> String {
     let digits = number.to_string();
     let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
     for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(digit);
@@ -62,13 +62,22 @@ mod tests {
 
     #[test]
     fn group_thousands_examples() {
-        for (number, expected) in [(0, "0"), (999, "999"), (1_000, "1,000"), (32_769, "32,769"), (1_234_567, "1,234,567")] {
+        for (number, expected) in [
+            (0, "0"),
+            (999, "999"),
+            (1_000, "1,000"),
+            (32_769, "32,769"),
+            (1_234_567, "1,234,567"),
+        ] {
             assert_eq!(group_thousands(number), expected);
         }
     }
 
     #[test]
     fn limit_message_matches_spec() {
-        assert_eq!(limit_reached_message(), "This company already has 50 secrets.");
+        assert_eq!(
+            limit_reached_message(),
+            "This company already has 50 secrets."
+        );
     }
 }

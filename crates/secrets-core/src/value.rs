@@ -62,7 +62,9 @@ pub fn validate_value(plaintext: &str) -> Result<(), ValueError> {
         return Err(ValueError::Empty);
     }
     if plaintext.len() > VALUE_MAX_BYTES {
-        return Err(ValueError::TooLarge { bytes: plaintext.len() });
+        return Err(ValueError::TooLarge {
+            bytes: plaintext.len(),
+        });
     }
     Ok(())
 }
@@ -93,20 +95,35 @@ mod tests {
             ("a".repeat(VALUE_MAX_BYTES), Ok(())),
             (at_limit_two_byte, Ok(())),
             (at_limit_three_byte, Ok(())),
-            ("a".repeat(VALUE_MAX_BYTES + 1), Err(ValueError::TooLarge { bytes: 32_769 })),
+            (
+                "a".repeat(VALUE_MAX_BYTES + 1),
+                Err(ValueError::TooLarge { bytes: 32_769 }),
+            ),
             (over_two_byte, Err(ValueError::TooLarge { bytes: 32_769 })),
             (over_three_byte, Err(ValueError::TooLarge { bytes: 32_769 })),
             (String::new(), Err(ValueError::Empty)),
         ];
         for (text, expected) in cases {
-            assert_eq!(value(&text).map(|_| ()), expected, "value of {} bytes", text.len());
+            assert_eq!(
+                value(&text).map(|_| ()),
+                expected,
+                "value of {} bytes",
+                text.len()
+            );
         }
     }
 
     #[test]
     fn value_kept_byte_for_byte() {
         let pem = "-----BEGIN KEY-----\nMIIB\n-----END KEY-----\n";
-        for text in [pem, "  leading spaces", "trailing newline\n", "\r\n", " ", "Grüße 日本語"] {
+        for text in [
+            pem,
+            "  leading spaces",
+            "trailing newline\n",
+            "\r\n",
+            " ",
+            "Grüße 日本語",
+        ] {
             assert_eq!(value(text).expect("valid value").expose(), text);
         }
     }
