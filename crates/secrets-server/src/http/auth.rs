@@ -1,0 +1,131 @@
+//! Authentication (which member sent a request) and authorization (which
+//! companies that member may manage).
+
+use axum::extract::FromRequestParts;
+use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use secrets_core::CompanyId;
+use zeroize::Zeroizing;
+
+use super::{run_blocking, AppError, AppState};
+use crate::store::{CredentialKind, Member};
+
+/// Name of the cookie that carries a browser session's token.
+pub const SESSION_COOKIE: &str = "secrets_session";
+
+/// The member who sent the request, authenticated by an
+/// `Authorization: Bearer` API token or, when that header is absent, by the
+/// [`SESSION_COOKIE`] cookie. Rejects with 401 otherwise.
+#[derive(Debug)]
+pub struct Authenticated(pub Member);
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some((token, kind)) = presented_credential(&parts.headers) else {
+            return Err(AppError::Unauthorized);
+        };
+        let member = run_blocking(state, move |store| store.authenticate(&token, kind))
+            .await
+            .map_err(|error| AppError::from_store(error, "authenticate", None, None))?;
+        member.map(Self).ok_or(AppError::Unauthorized)
+    }
+}
+
+/// Decides whether `member` may manage the secrets of the company named by
+/// the path segment `company`, and returns that company.
+///
+/// This is the only place that makes this decision. An invalid ID, an
+/// unknown company and another member's company all produce the same
+/// [`AppError::CompanyNotFound`], so responses do not reveal which companies
+/// exist. When conglomerates arrive, membership of the company's
+/// conglomerate is checked here.
+pub fn authorize(member: &Member, company: &str) -> Result<CompanyId, AppError> {
+    let company = CompanyId::parse(company).map_err(|_| AppError::CompanyNotFound)?;
+    if member.company != company {
+        return Err(AppError::CompanyNotFound);
+    }
+    Ok(company)
+}
+
+/// Returns the token and kind of the credential the request carries. An
+/// `Authorization` header that is not a bearer token counts as a bad
+/// credential, not as an absent one, so it is never ignored in favor of a
+/// cookie.
+fn presented_credential(headers: &HeaderMap) -> Option<(Zeroizing<String>, CredentialKind)> {
+    if let Some(authorization) = headers.get(AUTHORIZATION) {
+        let token = authorization.to_str().ok()?.strip_prefix("Bearer ")?.trim();
+        return Some((Zeroizing::new(token.to_owned()), CredentialKind::Api));
+    }
+
+    let token = headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|header| header.to_str().ok())
+        .flat_map(|header| header.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('='))?;
+    Some((Zeroizing::new(token.to_owned()), CredentialKind::Session))
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    fn headers(name: axum::http::HeaderName, value: &'static str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(name, HeaderValue::from_static(value));
+        headers
+    }
+
+    #[test]
+    fn presented_credential_bearer() {
+        let (token, kind) =
+            presented_credential(&headers(AUTHORIZATION, "Bearer abc")).expect("credential");
+        assert_eq!(token.as_str(), "abc");
+        assert_eq!(kind, CredentialKind::Api);
+    }
+
+    #[test]
+    fn presented_credential_basic_rejected() {
+        assert!(presented_credential(&headers(AUTHORIZATION, "Basic abc")).is_none());
+    }
+
+    #[test]
+    fn presented_credential_cookie_among_others() {
+        let found =
+            presented_credential(&headers(COOKIE, "theme=dark; secrets_session=xyz; other=1"));
+        let (token, kind) = found.expect("credential");
+        assert_eq!(token.as_str(), "xyz");
+        assert_eq!(kind, CredentialKind::Session);
+    }
+
+    #[test]
+    fn presented_credential_similar_cookie_ignored() {
+        assert!(presented_credential(&headers(COOKIE, "secrets_session_old=xyz")).is_none());
+    }
+
+    #[test]
+    fn authorize_other_company_not_found() {
+        let member = Member {
+            id: 1,
+            company: CompanyId::parse("beta").expect("valid"),
+            name: "owner".to_owned(),
+        };
+        assert!(authorize(&member, "beta").is_ok());
+        assert!(matches!(
+            authorize(&member, "acme"),
+            Err(AppError::CompanyNotFound)
+        ));
+        assert!(matches!(
+            authorize(&member, "Not A Company"),
+            Err(AppError::CompanyNotFound)
+        ));
+    }
+}

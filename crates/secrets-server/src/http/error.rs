@@ -1,0 +1,176 @@
+//! [`AppError`]: every error response of the API, and its JSON body.
+
+use axum::http::header::CONNECTION;
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use secrets_core::api::{ErrorBody, ErrorCode, ValidationError};
+use secrets_core::{limit_reached_message, CompanyId, SecretKey, DUPLICATE_KEY_MESSAGE};
+
+use super::json_body::MAX_BODY_BYTES;
+use crate::store::StoreError;
+
+/// An error response of the API. `Display` is the message the owner reads.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 401: the request carries no valid credential.
+    #[error("Sign in to manage secrets: this request has no valid session or API token.")]
+    Unauthorized,
+    /// 404: the company does not exist or the member may not manage it.
+    /// Both cases have the same body, so a response does not reveal which
+    /// companies exist.
+    #[error("No company with this ID was found.")]
+    CompanyNotFound,
+    /// 404: the company has no secret with this key.
+    #[error("No secret with this key was found.")]
+    SecretNotFound,
+    /// 404: no API route has this path.
+    #[error("No API endpoint has this path.")]
+    RouteNotFound,
+    /// 405: the API route exists but not for this method.
+    #[error("This API endpoint does not accept the {0} method.")]
+    MethodNotAllowed(Method),
+    /// 422: a field of a create request is invalid.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    /// 409: the company already has a secret with this key.
+    #[error("{DUPLICATE_KEY_MESSAGE}")]
+    DuplicateKey,
+    /// 409: the company already has the maximum number of secrets.
+    #[error("{}", limit_reached_message())]
+    LimitReached,
+    /// 413: the body is larger than [`MAX_BODY_BYTES`].
+    #[error("The request body is larger than the limit of {} KiB.", MAX_BODY_BYTES / 1024)]
+    PayloadTooLarge,
+    /// 415: the body is not declared as JSON.
+    #[error("Send the request body as JSON, with the header Content-Type: application/json.")]
+    UnsupportedMediaType,
+    /// 400: the body is not JSON of the expected shape. The message is fixed
+    /// text and never quotes the body, which may contain a value.
+    #[error("{0}")]
+    InvalidBody(&'static str),
+    /// 500: the server failed. The message hides the cause, which is logged
+    /// once with the ids involved when the response is built.
+    #[error("The server failed to complete the request. Try again; if it keeps failing, check the server log.")]
+    Internal {
+        /// Operation that failed, for the log.
+        operation: &'static str,
+        /// The company involved.
+        company: Option<CompanyId>,
+        /// The key involved.
+        key: Option<SecretKey>,
+        /// The cause, boxed because `rusqlite::Error` is large and every
+        /// handler result carries this type.
+        source: Box<StoreError>,
+    },
+}
+
+impl AppError {
+    /// Maps a store error to a response. Outcomes a client can act on
+    /// become 4xx; the rest become [`AppError::Internal`] with the ids.
+    pub fn from_store(
+        source: StoreError,
+        operation: &'static str,
+        company: Option<&CompanyId>,
+        key: Option<&SecretKey>,
+    ) -> Self {
+        match source {
+            StoreError::DuplicateKey => Self::DuplicateKey,
+            StoreError::LimitReached => Self::LimitReached,
+            StoreError::SecretNotFound => Self::SecretNotFound,
+            source => Self::Internal {
+                operation,
+                company: company.cloned(),
+                key: key.cloned(),
+                source: Box::new(source),
+            },
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::CompanyNotFound | Self::SecretNotFound | Self::RouteNotFound => {
+                StatusCode::NOT_FOUND
+            }
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::DuplicateKey | Self::LimitReached => StatusCode::CONFLICT,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::InvalidBody(_) => StatusCode::BAD_REQUEST,
+            Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn code(&self) -> ErrorCode {
+        match self {
+            Self::Unauthorized => ErrorCode::Unauthorized,
+            Self::CompanyNotFound | Self::SecretNotFound | Self::RouteNotFound => {
+                ErrorCode::NotFound
+            }
+            Self::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed,
+            Self::Validation(error) => error.code(),
+            Self::DuplicateKey => ErrorCode::DuplicateKey,
+            Self::LimitReached => ErrorCode::LimitReached,
+            Self::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            Self::UnsupportedMediaType | Self::InvalidBody(_) => ErrorCode::InvalidBody,
+            Self::Internal { .. } => ErrorCode::Internal,
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let Self::Internal {
+            operation,
+            company,
+            key,
+            source,
+        } = &self
+        {
+            tracing::error!(
+                operation,
+                company = company.as_ref().map(CompanyId::as_str),
+                key = key.as_ref().map(SecretKey::as_str),
+                error = %display_chain(source.as_ref()),
+                "request failed"
+            );
+        }
+        let body = ErrorBody {
+            code: self.code(),
+            message: self.to_string(),
+        };
+        let mut response = (self.status(), Json(body)).into_response();
+        if matches!(self, Self::PayloadTooLarge) {
+            // The rest of the body stays unread, so the connection cannot
+            // carry another request; tell the client not to reuse it.
+            response
+                .headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+        }
+        response
+    }
+}
+
+/// Formats an error and its sources on one line.
+fn display_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Fallback for paths under `/api` that match no route.
+pub(super) async fn api_not_found() -> AppError {
+    AppError::RouteNotFound
+}
+
+/// Fallback for API routes called with a method they do not support.
+pub(super) async fn method_not_allowed(method: Method) -> AppError {
+    AppError::MethodNotAllowed(method)
+}

@@ -1,0 +1,34 @@
+//! Removing a secret.
+
+use rusqlite::params;
+use secrets_core::{CompanyId, SecretKey};
+
+use super::{now, Member, Store, StoreError};
+
+impl Store {
+    /// Deletes the secret `key` of `company` and records a `removed`
+    /// activity event, in one transaction.
+    pub fn delete_secret(
+        &self,
+        company: &CompanyId,
+        member: &Member,
+        key: &SecretKey,
+    ) -> Result<(), StoreError> {
+        self.write(|transaction| {
+            let deleted = transaction.execute(
+                "DELETE FROM secrets WHERE company_id = ?1 AND key = ?2",
+                params![company.as_str(), key.as_str()],
+            )?;
+            if deleted == 0 {
+                return Err(StoreError::SecretNotFound);
+            }
+
+            transaction.execute(
+                "INSERT INTO activity_events (company_id, action, key, member_id, member_name, occurred_at)
+                 VALUES (?1, 'removed', ?2, ?3, ?4, ?5)",
+                params![company.as_str(), key.as_str(), member.id, member.name, now()],
+            )?;
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,214 @@
+//! Storage of companies, members, credentials, secrets and activity events
+//! in one SQLite file, `secrets.db` in the data directory.
+//!
+//! Every write runs in a `BEGIN IMMEDIATE` transaction, which takes the
+//! database's write lock before the first read. A check such as "fewer than
+//! 50 secrets" and the insert it guards therefore see the same data, also
+//! when a second process writes to the same file. Within one process the
+//! writes share one connection behind a mutex; reads open their own
+//! connection, which WAL mode lets run beside a writer.
+//!
+//! The functions here are blocking; the HTTP layer calls them on tokio's
+//! blocking thread pool.
+
+mod create_secret;
+mod credentials;
+mod delete_secret;
+mod list_secrets;
+mod members;
+mod open_value;
+mod schema;
+
+use std::fs::DirBuilder;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use secrets_core::CompanyId;
+
+use crate::crypto::{CryptoError, MasterKey};
+
+pub use credentials::{CredentialKind, Token, LOGIN_LINK_TTL, SESSION_TTL};
+pub use members::{Member, MemberName, MemberNameError};
+
+/// Name of the database file inside the data directory.
+pub const DATABASE_FILE: &str = "secrets.db";
+
+/// How long a connection waits for another connection's write lock before
+/// it fails with "database is locked".
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The database and the master key that encrypts its values.
+#[derive(Debug)]
+pub struct Store {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    master_key: MasterKey,
+}
+
+/// Reason why a store operation failed. The first variants are outcomes
+/// that a client can act on; the others are server failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The company already has a secret with this key.
+    #[error("a secret with this key already exists")]
+    DuplicateKey,
+    /// The company already stores the maximum number of secrets.
+    #[error("the company has reached its secret limit")]
+    LimitReached,
+    /// The company has no secret with this key.
+    #[error("no secret with this key exists")]
+    SecretNotFound,
+    /// The master key cannot decrypt the check value stored in the database.
+    #[error(
+        "the master key does not match the one this data directory was created with; \
+         set SECRETS_MASTER_KEY to the original key, or restore the original master.key file in {data_dir}"
+    )]
+    WrongMasterKey {
+        /// The data directory whose database holds the check value.
+        data_dir: PathBuf,
+    },
+    /// The database was written by a newer version of this program.
+    #[error("the database schema version {found} is newer than this program supports ({supported}); upgrade secrets-server")]
+    SchemaTooNew {
+        /// Version found in the database.
+        found: i64,
+        /// Newest version this program knows.
+        supported: i64,
+    },
+    /// A stored value failed to decrypt, or a value failed to encrypt.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    /// A decrypted value is not valid UTF-8 or breaks the value rules.
+    #[error("a decrypted value is not a valid secret value")]
+    CorruptValue,
+    /// The data directory could not be created.
+    #[error("failed to create the data directory {path}")]
+    DataDir {
+        /// The data directory.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A background task running the operation panicked.
+    #[error("the database task stopped unexpectedly")]
+    TaskFailed,
+    /// SQLite failed.
+    #[error("database error")]
+    Database(#[from] rusqlite::Error),
+}
+
+impl Store {
+    /// Opens (or creates) the database in `data_dir`, runs pending
+    /// migrations and checks that `master_key` is the key the database was
+    /// created with.
+    pub fn open(data_dir: &Path, master_key: MasterKey) -> Result<Self, StoreError> {
+        create_data_dir(data_dir)?;
+        let path = data_dir.join(DATABASE_FILE);
+        let mut connection = open_connection(&path)?;
+
+        let journal_mode: String =
+            connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        if !journal_mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(journal_mode, "SQLite did not switch to WAL mode");
+        }
+        schema::migrate(&mut connection)?;
+        schema::check_master_key(&mut connection, &master_key, data_dir)?;
+
+        Ok(Self {
+            path,
+            writer: Mutex::new(connection),
+            master_key,
+        })
+    }
+
+    /// Returns the path of the database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Returns `true` when no company exists yet, as in a new data directory.
+    pub fn is_empty(&self) -> Result<bool, StoreError> {
+        let connection = open_connection(&self.path)?;
+        let count: i64 =
+            connection.query_row("SELECT COUNT(*) FROM companies", [], |row| row.get(0))?;
+        Ok(count == 0)
+    }
+
+    /// Runs `operation` in a `BEGIN IMMEDIATE` transaction and commits it
+    /// when the operation succeeds; an error rolls everything back.
+    fn write<T>(
+        &self,
+        operation: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        // A panic while the lock was held cannot leave a transaction open:
+        // dropping the `Transaction` rolled it back. So a poisoned mutex
+        // still guards a usable connection.
+        let mut connection = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let result = operation(&transaction)?;
+        transaction.commit()?;
+        Ok(result)
+    }
+
+    /// Runs `operation` on a new read connection.
+    fn read<T>(
+        &self,
+        operation: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let connection = open_connection(&self.path)?;
+        operation(&connection)
+    }
+}
+
+/// Opens a connection with the settings every connection needs. The
+/// `synchronous = FULL` setting makes each commit durable once it returns,
+/// even in WAL mode, at the cost of one more fsync per commit.
+fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let connection = Connection::open_with_flags(path, flags)?;
+    connection.busy_timeout(BUSY_TIMEOUT)?;
+    connection.pragma_update(None, "synchronous", "FULL")?;
+    connection.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(connection)
+}
+
+/// Creates the data directory, readable only by its owner, if it is missing.
+pub fn create_data_dir(data_dir: &Path) -> Result<(), StoreError> {
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(data_dir)
+        .map_err(|source| StoreError::DataDir {
+            path: data_dir.to_owned(),
+            source,
+        })
+}
+
+/// Returns the current time as seconds since the Unix epoch, the unit of
+/// every timestamp column.
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Formats a timestamp column as RFC 3339 in UTC.
+fn format_timestamp(seconds: i64) -> String {
+    let format = &time::format_description::well_known::Rfc3339;
+    time::OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()
+        .and_then(|moment| moment.format(format).ok())
+        .unwrap_or_default()
+}
+
+/// Parses a company ID read back from the database. Only validated IDs are
+/// written, so a failure means the file was changed by hand.
+fn company_from_column(text: String) -> rusqlite::Result<CompanyId> {
+    CompanyId::try_from(text).map_err(|error| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(error))
+    })
+}

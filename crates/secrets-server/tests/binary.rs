@@ -1,0 +1,239 @@
+//! The real `secrets-server` binary: first start, the CLI commands, the
+//! master key check and graceful shutdown.
+
+mod common;
+
+use common::{login_link_from, Binary};
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+#[tokio::test]
+async fn serve_first_start_prints_working_link() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().join("data");
+    let (mut server, base_url) = Binary::serve(&data_dir, &dir.path().join("dist"), &[]);
+
+    let stdout = server.stdout();
+    assert!(stdout.contains("Open this link in a browser"), "{stdout}");
+    let link = login_link_from(&stdout).expect("login link on stdout");
+    assert!(
+        link.starts_with(&format!("{base_url}/login?token=")),
+        "{link}"
+    );
+
+    let response = client().get(&link).send().await.expect("sent");
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        response.headers()["location"],
+        "/companies/acme/settings/secrets"
+    );
+
+    assert_eq!(server.terminate(), Some(0));
+    assert!(
+        server.stderr().contains("server stopped"),
+        "{}",
+        server.stderr()
+    );
+
+    // A second start finds a company and prints no link.
+    let (second, _) = Binary::serve(&data_dir, &dir.path().join("dist"), &[]);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(
+        login_link_from(&second.stdout()).is_none(),
+        "{}",
+        second.stdout()
+    );
+}
+
+#[tokio::test]
+async fn member_add_prints_only_token() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().join("data");
+    let data_dir_text = data_dir.to_str().expect("UTF-8");
+
+    let mut added = Binary::spawn(
+        &[
+            "member",
+            "add",
+            "--data-dir",
+            data_dir_text,
+            "--company",
+            "beta",
+            "--name",
+            "ci",
+        ],
+        &[],
+    );
+    assert_eq!(added.wait(), Some(0), "{}", added.stderr());
+    let stdout = added.stdout();
+    let token = stdout.trim();
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert_eq!(token.len(), 64, "{stdout}");
+
+    let (_server, base_url) = Binary::serve(&data_dir, &dir.path().join("dist"), &[]);
+    let url = format!("{base_url}/api/v1/companies/beta/secrets");
+    let response = client()
+        .get(&url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn login_link_command_prints_link() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().join("data");
+    let args = [
+        "login-link",
+        "--data-dir",
+        data_dir.to_str().expect("UTF-8"),
+        "--company",
+        "acme",
+        "--name",
+        "ada",
+        "--base-url",
+        "http://example.test:9000/",
+    ];
+
+    let mut command = Binary::spawn(&args, &[]);
+
+    assert_eq!(command.wait(), Some(0), "{}", command.stderr());
+    let stdout = command.stdout();
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(
+        stdout.starts_with("http://example.test:9000/login?token="),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn cli_invalid_input_rejected() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().to_str().expect("UTF-8");
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &[
+                "member",
+                "add",
+                "--data-dir",
+                data_dir,
+                "--company",
+                "Acme",
+                "--name",
+                "x",
+            ],
+            "Company IDs are 1 to 63",
+        ),
+        (
+            &[
+                "member",
+                "add",
+                "--data-dir",
+                data_dir,
+                "--company",
+                "acme",
+                "--name",
+                "",
+            ],
+            "member name is empty",
+        ),
+        (
+            &[
+                "login-link",
+                "--data-dir",
+                data_dir,
+                "--company",
+                "acme",
+                "--name",
+                " ",
+            ],
+            "member name is empty",
+        ),
+    ];
+    for (args, expected) in cases {
+        let mut command = Binary::spawn(args, &[]);
+        assert_ne!(command.wait(), Some(0), "{args:?}");
+        assert!(
+            command.stderr().contains(expected),
+            "{args:?}: {}",
+            command.stderr()
+        );
+        assert!(command.stdout().is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn serve_wrong_master_key_exits() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().join("data");
+    let data_dir_text = data_dir.to_str().expect("UTF-8");
+    let first_key = "11".repeat(32);
+    let mut setup = Binary::spawn(
+        &[
+            "member",
+            "add",
+            "--data-dir",
+            data_dir_text,
+            "--company",
+            "acme",
+            "--name",
+            "owner",
+        ],
+        &[("SECRETS_MASTER_KEY", &first_key)],
+    );
+    assert_eq!(setup.wait(), Some(0), "{}", setup.stderr());
+
+    let wrong_key = "22".repeat(32);
+    let args = [
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--data-dir",
+        data_dir_text,
+        "--dist-dir",
+        data_dir_text,
+    ];
+    let mut server = Binary::spawn(&args, &[("SECRETS_MASTER_KEY", &wrong_key)]);
+
+    assert_eq!(server.wait(), Some(1));
+    let stderr = server.stderr();
+    assert!(stderr.contains("the master key does not match"), "{stderr}");
+    assert!(
+        stderr.contains("set SECRETS_MASTER_KEY to the original key"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(&wrong_key), "{stderr}");
+}
+
+#[test]
+fn serve_malformed_master_key_exits() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().to_str().expect("UTF-8");
+    let args = [
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--data-dir",
+        data_dir,
+        "--dist-dir",
+        data_dir,
+    ];
+
+    let mut server = Binary::spawn(&args, &[("SECRETS_MASTER_KEY", "not-hex")]);
+
+    assert_eq!(server.wait(), Some(1));
+    assert!(
+        server
+            .stderr()
+            .contains("expected 64 hexadecimal characters"),
+        "{}",
+        server.stderr()
+    );
+}

@@ -1,0 +1,230 @@
+//! A unique canary value sent through every path of the API must appear in
+//! no response, log line, database file or activity event; the bearer token
+//! must appear in no log line.
+
+mod common;
+
+use common::{login_link_from, Binary};
+use reqwest::header::HeaderMap;
+use serde_json::json;
+
+const CANARY: &str = "CANARY-7f3a9c1e-leak-check";
+
+/// Everything a client saw: status line, headers and body of each response.
+#[derive(Default)]
+struct Seen(String);
+
+impl Seen {
+    async fn record(&mut self, response: reqwest::Response) -> u16 {
+        let status = response.status().as_u16();
+        self.headers(response.headers());
+        self.0.push_str(&response.text().await.expect("body"));
+        status
+    }
+
+    fn headers(&mut self, headers: &HeaderMap) {
+        for (name, value) in headers {
+            self.0.push_str(&format!(
+                "{name}: {}\n",
+                String::from_utf8_lossy(value.as_bytes())
+            ));
+        }
+    }
+}
+
+fn file_contains(path: &std::path::Path, needle: &[u8]) -> bool {
+    match std::fs::read(path) {
+        Ok(bytes) => bytes.windows(needle.len()).any(|window| window == needle),
+        Err(_) => false,
+    }
+}
+
+#[tokio::test]
+async fn canary_value_never_leaks() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().join("data");
+    let (mut server, base_url) = Binary::serve(
+        &data_dir,
+        &dir.path().join("dist"),
+        &[("RUST_LOG", "trace")],
+    );
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let secrets_url = format!("{base_url}/api/v1/companies/acme/secrets");
+    let mut seen = Seen::default();
+
+    // Sign in through the printed link, and get an API token as well.
+    let link = login_link_from(&server.stdout()).expect("login link");
+    let response = client.get(&link).send().await.expect("sent");
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .expect("ASCII")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned();
+    seen.record(response).await;
+    let mut add = Binary::spawn(
+        &[
+            "member",
+            "add",
+            "--data-dir",
+            data_dir.to_str().expect("UTF-8"),
+            "--company",
+            "acme",
+            "--name",
+            "bot",
+        ],
+        &[("RUST_LOG", "trace")],
+    );
+    assert_eq!(add.wait(), Some(0));
+    let token = add.stdout().trim().to_owned();
+
+    let post = |body: String| {
+        client
+            .post(&secrets_url)
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body)
+    };
+    let create = |key: &str, description: &str| {
+        json!({ "key": key, "value": CANARY, "description": description }).to_string()
+    };
+
+    // The successful create, then every error path with the canary inside.
+    assert_eq!(
+        seen.record(post(create("CANARY_KEY", "")).send().await.expect("sent"))
+            .await,
+        201
+    );
+    assert_eq!(
+        seen.record(post(create("CANARY_KEY", "")).send().await.expect("sent"))
+            .await,
+        409
+    );
+    assert_eq!(
+        seen.record(post(create("canary_key", "")).send().await.expect("sent"))
+            .await,
+        422
+    );
+    let bad_description = format!("{CANARY}\n");
+    assert_eq!(
+        seen.record(
+            post(create("OTHER", &bad_description))
+                .send()
+                .await
+                .expect("sent")
+        )
+        .await,
+        422
+    );
+    let oversized = json!({ "key": "BIG", "value": CANARY.repeat(2_000) }).to_string();
+    assert_eq!(
+        seen.record(post(oversized).send().await.expect("sent"))
+            .await,
+        422
+    );
+    let too_large = json!({ "key": "BIG", "value": CANARY.repeat(12_000) }).to_string();
+    assert_eq!(
+        seen.record(post(too_large).send().await.expect("sent"))
+            .await,
+        413
+    );
+    let not_json = format!(r#"{{"key":"A","value":"{CANARY}""#);
+    assert_eq!(
+        seen.record(post(not_json).send().await.expect("sent"))
+            .await,
+        400
+    );
+    let wrong_type = format!(r#"{{"key":["{CANARY}"],"value":"{CANARY}"}}"#);
+    assert_eq!(
+        seen.record(post(wrong_type).send().await.expect("sent"))
+            .await,
+        400
+    );
+    let unauthorized = client
+        .post(&secrets_url)
+        .bearer_auth(CANARY)
+        .json(&json!({ "key": "A", "value": CANARY }));
+    assert_eq!(
+        seen.record(unauthorized.send().await.expect("sent")).await,
+        401
+    );
+    let by_cookie = client
+        .post(&secrets_url)
+        .header("cookie", &cookie)
+        .json(&json!({ "key": "VIA_COOKIE", "value": CANARY }));
+    assert_eq!(
+        seen.record(by_cookie.send().await.expect("sent")).await,
+        201
+    );
+    for index in 0..48 {
+        let status = seen
+            .record(
+                post(create(&format!("FILL_{index:02}"), ""))
+                    .send()
+                    .await
+                    .expect("sent"),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
+    assert_eq!(
+        seen.record(post(create("OVER_LIMIT", "")).send().await.expect("sent"))
+            .await,
+        409
+    );
+    let listed = client
+        .get(&secrets_url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(seen.record(listed).await, 200);
+    let deleted = client
+        .delete(format!("{secrets_url}/CANARY_KEY"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(seen.record(deleted).await, 204);
+
+    // Stop the server so that its logs and database files are complete.
+    assert_eq!(server.terminate(), Some(0));
+    let logs = format!(
+        "{}{}{}{}",
+        server.stdout(),
+        server.stderr(),
+        add.stdout(),
+        add.stderr()
+    );
+
+    assert!(!seen.0.contains(CANARY), "a response contains the canary");
+    assert!(
+        !logs.contains(CANARY),
+        "the logs contain the canary:\n{logs}"
+    );
+    assert!(
+        !server.stderr().contains(&token),
+        "the logs contain the bearer token"
+    );
+    assert!(
+        logs.contains("request finished"),
+        "the trace-level logs were not captured:\n{logs}"
+    );
+    for file in ["secrets.db", "secrets.db-wal", "secrets.db-shm"] {
+        assert!(
+            !file_contains(&data_dir.join(file), CANARY.as_bytes()),
+            "{file} contains the canary"
+        );
+    }
+    let database = rusqlite::Connection::open(data_dir.join("secrets.db")).expect("open database");
+    let events: i64 = database
+        .query_row("SELECT COUNT(*) FROM activity_events WHERE key LIKE '%CANARY-%' OR member_name LIKE '%CANARY-%'", [], |row| {
+            row.get(0)
+        })
+        .expect("count");
+    assert_eq!(events, 0);
+}

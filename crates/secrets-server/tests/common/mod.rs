@@ -1,0 +1,315 @@
+//! Helpers shared by the integration tests: an in-process server over a real
+//! SQLite file, the real binary as a child process, and raw HTTP requests.
+
+#![allow(
+    dead_code,
+    reason = "each test file uses a different subset of the helpers"
+)]
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use secrets_core::CompanyId;
+use secrets_server::crypto::MasterKey;
+use secrets_server::store::{CredentialKind, Member, MemberName, Store};
+use secrets_server::{app, AppState};
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Master key of the in-process test servers.
+pub const TEST_MASTER_KEY: &str =
+    "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+
+/// Returns the master key of the in-process test servers.
+pub fn test_master_key() -> MasterKey {
+    MasterKey::from_hex(TEST_MASTER_KEY, "test").expect("valid test key")
+}
+
+/// An in-process server: `app(state)` over a SQLite file in a temporary
+/// directory, listening on 127.0.0.1 with a free port.
+pub struct TestServer {
+    pub dir: TempDir,
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub client: reqwest::Client,
+}
+
+impl TestServer {
+    /// Starts a server whose dist directory does not exist.
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let dist_dir = dir.path().join("dist");
+        Self::start_in(dir, dist_dir).await
+    }
+
+    /// Starts a server over `dir/data` that serves the SPA from `dist_dir`.
+    pub async fn start_in(dir: TempDir, dist_dir: PathBuf) -> Self {
+        let store = Store::open(&dir.path().join("data"), test_master_key()).expect("open store");
+        let state = AppState::new(store, dist_dir);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("local address");
+        let router = app(state.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("HTTP client");
+        Self {
+            dir,
+            addr,
+            state,
+            client,
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.state.store
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn secrets_url(&self, company: &str) -> String {
+        self.url(&format!("/api/v1/companies/{company}/secrets"))
+    }
+
+    /// Creates the member if needed and returns them.
+    pub fn member(&self, company: &str, name: &str) -> Member {
+        let company = CompanyId::parse(company).expect("valid company");
+        let name = MemberName::parse(name).expect("valid name");
+        self.store()
+            .ensure_member(&company, &name)
+            .expect("ensure member")
+    }
+
+    /// Returns a new API token of the member.
+    pub fn api_token(&self, company: &str, name: &str) -> String {
+        self.token(company, name, CredentialKind::Api)
+    }
+
+    pub fn token(&self, company: &str, name: &str, kind: CredentialKind) -> String {
+        let member = self.member(company, name);
+        let token = self
+            .store()
+            .issue_credential(&member, kind)
+            .expect("issue credential");
+        token.expose().to_owned()
+    }
+
+    /// Sends a create request with a JSON body.
+    pub async fn create(&self, token: &str, company: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.secrets_url(company))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Creates a secret and asserts 201.
+    pub async fn create_ok(&self, token: &str, company: &str, key: &str, value: &str) {
+        let response = self
+            .create(token, company, &json!({ "key": key, "value": value }))
+            .await;
+        assert_eq!(
+            response.status(),
+            201,
+            "create {key}: {}",
+            response.text().await.unwrap_or_default()
+        );
+    }
+
+    /// Lists the keys of the company's secrets.
+    pub async fn keys(&self, token: &str, company: &str) -> Vec<String> {
+        let response = self
+            .client
+            .get(self.secrets_url(company))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.expect("JSON");
+        body["secrets"]
+            .as_array()
+            .expect("secrets array")
+            .iter()
+            .map(|secret| secret["key"].as_str().expect("key").to_owned())
+            .collect()
+    }
+
+    /// Opens a separate connection to the server's database file.
+    pub fn database(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.dir.path().join("data/secrets.db")).expect("open database")
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        self.database()
+            .query_row(sql, [], |row| row.get(0))
+            .expect("count query")
+    }
+}
+
+/// Asserts that a response has this status, JSON error code and message.
+pub async fn assert_error(response: reqwest::Response, status: u16, code: &str, message: &str) {
+    assert_eq!(response.status(), status);
+    let body: Value = response.json().await.expect("JSON error body");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["message"], message, "{body}");
+}
+
+/// Sends raw bytes over a new connection and returns the status code and the
+/// whole response text. The connection stays open for writing until the
+/// server closes it, so no unread request bytes make the server reset it.
+pub async fn raw_request(addr: SocketAddr, parts: &[&[u8]]) -> (u16, String) {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    for part in parts {
+        stream.write_all(part).await.expect("write");
+    }
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut response))
+        .await
+        .expect("response before timeout")
+        .expect("read response");
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
+/// The real `secrets-server` binary running as a child process, with its
+/// stdout and stderr collected.
+pub struct Binary {
+    pub child: Child,
+    pub stdout: Arc<Mutex<String>>,
+    pub stderr: Arc<Mutex<String>>,
+}
+
+impl Binary {
+    /// Spawns the binary with `args` and `env`; `RUST_LOG` and
+    /// `SECRETS_MASTER_KEY` are cleared unless `env` sets them.
+    pub fn spawn(args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_secrets-server"));
+        command
+            .args(args)
+            .env_remove("RUST_LOG")
+            .env_remove("SECRETS_MASTER_KEY")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().expect("spawn secrets-server");
+        let stdout = collect(child.stdout.take().expect("stdout"));
+        let stderr = collect(child.stderr.take().expect("stderr"));
+        Self {
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Spawns `serve` on a free port of 127.0.0.1 and waits until it listens.
+    pub fn serve(data_dir: &Path, dist_dir: &Path, env: &[(&str, &str)]) -> (Self, String) {
+        let args = [
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--data-dir",
+            data_dir.to_str().expect("UTF-8 path"),
+            "--dist-dir",
+            dist_dir.to_str().expect("UTF-8 path"),
+        ];
+        let binary = Self::spawn(&args, env);
+        let base_url = binary.wait_for_base_url();
+        (binary, base_url)
+    }
+
+    /// Waits for the "listening on URL" log line and returns the URL.
+    fn wait_for_base_url(&self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            let stderr = self.stderr.lock().expect("stderr lock").clone();
+            if let Some(rest) = stderr.split("listening on ").nth(1) {
+                return rest.split_whitespace().next().expect("URL").to_owned();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "server did not start; stderr:\n{}",
+            self.stderr.lock().expect("stderr lock")
+        );
+    }
+
+    /// Waits for the process to exit and returns its exit code.
+    pub fn wait(&mut self) -> Option<i32> {
+        let status = self.child.wait().expect("wait for child");
+        // Let the reader threads drain the pipes.
+        std::thread::sleep(Duration::from_millis(200));
+        status.code()
+    }
+
+    /// Sends SIGTERM to the child (by its PID) and waits for it to exit.
+    pub fn terminate(&mut self) -> Option<i32> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success());
+        self.wait()
+    }
+
+    pub fn stdout(&self) -> String {
+        self.stdout.lock().expect("stdout lock").clone()
+    }
+
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().expect("stderr lock").clone()
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn collect(pipe: impl Read + Send + 'static) -> Arc<Mutex<String>> {
+    let buffer = Arc::new(Mutex::new(String::new()));
+    let writer = Arc::clone(&buffer);
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(pipe);
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap_or(0) > 0 {
+            writer.lock().expect("buffer lock").push_str(&line);
+            line.clear();
+        }
+    });
+    buffer
+}
+
+/// Returns the login link printed by a first start: the stdout line that
+/// starts with `http`.
+pub fn login_link_from(stdout: &str) -> Option<String> {
+    stdout
+        .lines()
+        .find(|line| line.starts_with("http"))
+        .map(str::to_owned)
+}

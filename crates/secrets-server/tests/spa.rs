@@ -1,0 +1,102 @@
+//! The SPA's files, served beside the API on the same address.
+
+mod common;
+
+use common::TestServer;
+
+async fn server_with_dist() -> TestServer {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let dist_dir = dir.path().join("dist");
+    std::fs::create_dir_all(dist_dir.join("assets")).expect("dist dir");
+    std::fs::write(
+        dist_dir.join("index.html"),
+        "<!doctype html><title>Secrets SPA</title>",
+    )
+    .expect("index");
+    std::fs::write(dist_dir.join("assets/app.js"), "console.log('app');").expect("asset");
+    TestServer::start_in(dir, dist_dir).await
+}
+
+#[tokio::test]
+async fn spa_client_route_gets_index() {
+    let server = server_with_dist().await;
+
+    for path in ["/companies/acme/settings/secrets", "/", "/anything/else"] {
+        let response = server
+            .client
+            .get(server.url(path))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 200, "{path}");
+        assert!(
+            response.text().await.expect("text").contains("Secrets SPA"),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn spa_asset_served() {
+    let server = server_with_dist().await;
+
+    let response = server
+        .client
+        .get(server.url("/assets/app.js"))
+        .send()
+        .await
+        .expect("sent");
+
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .expect("ASCII")
+        .contains("javascript"));
+    assert_eq!(response.text().await.expect("text"), "console.log('app');");
+}
+
+#[tokio::test]
+async fn spa_missing_asset_not_found() {
+    let server = server_with_dist().await;
+
+    let response = server
+        .client
+        .get(server.url("/assets/missing.js"))
+        .send()
+        .await
+        .expect("sent");
+
+    assert_eq!(response.status(), 404);
+}
+
+#[tokio::test]
+async fn spa_api_path_stays_json() {
+    let server = server_with_dist().await;
+
+    let response = server
+        .client
+        .get(server.url("/api/v1/nope"))
+        .send()
+        .await
+        .expect("sent");
+
+    assert_eq!(response.status(), 404);
+    assert_eq!(response.headers()["content-type"], "application/json");
+}
+
+#[tokio::test]
+async fn spa_not_built_page() {
+    let server = TestServer::start().await;
+
+    let response = server
+        .client
+        .get(server.url("/companies/acme/settings/secrets"))
+        .send()
+        .await
+        .expect("sent");
+
+    assert_eq!(response.status(), 503);
+    let page = response.text().await.expect("text");
+    assert!(page.contains("The web app is not built"), "{page}");
+    assert!(page.contains("--dist-dir"), "{page}");
+}
