@@ -1,0 +1,256 @@
+//! The REST client: every URL, request and JSON decoding of the SPA lives
+//! here, one typed function per endpoint.
+//!
+//! Requests go to the same origin by default, so the browser sends the
+//! session cookie without further setup. A dashboard shell that embeds the
+//! section on another origin passes a base URL and a bearer token instead.
+
+use std::fmt;
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use secrets_core::api::{paths, CreateSecretRequest, ErrorBody, SecretList, SecretMetadata};
+use secrets_core::{CompanyId, SecretKey};
+use serde::de::DeserializeOwned;
+use web_sys::RequestCache;
+use zeroize::Zeroizing;
+
+/// Handle on the REST API: where it is and how to authenticate.
+#[derive(Clone, Default)]
+pub struct Api {
+    /// Origin and path prefix put before every API path, without a trailing
+    /// slash; empty means the origin of the page.
+    base_url: String,
+    /// Token sent as `Authorization: Bearer …`; `None` relies on the
+    /// same-origin session cookie.
+    bearer_token: Option<Zeroizing<String>>,
+}
+
+impl Api {
+    /// Creates a handle for the API at `base_url`, for example
+    /// `https://dashboard.example.com`; an empty string means the origin of
+    /// the page.
+    pub fn new(base_url: impl Into<String>) -> Self {
+        let mut base_url = base_url.into();
+        while base_url.ends_with('/') {
+            base_url.pop();
+        }
+        Self {
+            base_url,
+            bearer_token: None,
+        }
+    }
+
+    /// Returns this handle with a bearer token that every request sends.
+    pub fn with_bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.bearer_token = Some(Zeroizing::new(token.into()));
+        self
+    }
+
+    /// Lists the metadata of a company's secrets and the company's limit.
+    pub async fn list_secrets(&self, company: &CompanyId) -> Result<SecretList, ApiError> {
+        let request = self.authorize(Request::get(&self.url(&paths::secrets(company))));
+        let response = request.send().await.map_err(|_| ApiError::Network)?;
+        decode_json(response).await
+    }
+
+    /// Creates a secret and returns its metadata as the server stored it.
+    pub async fn create_secret(
+        &self,
+        company: &CompanyId,
+        request: &CreateSecretRequest,
+    ) -> Result<SecretMetadata, ApiError> {
+        // Serialize into a buffer that is zeroed on drop, because the body
+        // contains the value; `RequestBuilder::json` would leave a plain
+        // `String` copy behind.
+        let body = serde_json::to_string(request)
+            .map(Zeroizing::new)
+            .map_err(|_| ApiError::InvalidRequest)?;
+        let request = self
+            .authorize(Request::post(&self.url(&paths::secrets(company))))
+            .header("Content-Type", "application/json")
+            .body(body.as_str())
+            .map_err(|_| ApiError::InvalidRequest)?;
+        let response = request.send().await.map_err(|_| ApiError::Network)?;
+        decode_json(response).await
+    }
+
+    /// Deletes a secret. A secret that no longer exists yields
+    /// [`ApiError::NotFound`].
+    pub async fn delete_secret(
+        &self,
+        company: &CompanyId,
+        key: &SecretKey,
+    ) -> Result<(), ApiError> {
+        let request = self.authorize(Request::delete(&self.url(&paths::secret(company, key))));
+        let response = request.send().await.map_err(|_| ApiError::Network)?;
+        if response.ok() {
+            return Ok(());
+        }
+        Err(error_from_response(response).await)
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// Adds the headers that every request carries.
+    fn authorize(&self, builder: RequestBuilder) -> RequestBuilder {
+        // Responses carry secret metadata for one member, so the browser
+        // must not serve them from its HTTP cache.
+        let builder = builder
+            .header("Accept", "application/json")
+            .cache(RequestCache::NoStore);
+        match &self.bearer_token {
+            Some(token) => builder.header("Authorization", &format!("Bearer {}", token.as_str())),
+            None => builder,
+        }
+    }
+}
+
+impl fmt::Debug for Api {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("Api")
+            .field("base_url", &self.base_url)
+            .field(
+                "bearer_token",
+                &self.bearer_token.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
+}
+
+impl PartialEq for Api {
+    fn eq(&self, other: &Self) -> bool {
+        self.base_url == other.base_url
+            && self.bearer_token.as_ref().map(|token| token.as_str())
+                == other.bearer_token.as_ref().map(|token| token.as_str())
+    }
+}
+
+/// Reason why an API call failed. `Display` is the sentence shown to the
+/// owner.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// The request did not reach the server or its response was cut off.
+    #[error("Could not reach the server. Check your connection and try again.")]
+    Network,
+
+    /// The session expired or the request carried no valid credential
+    /// (status 401).
+    #[error("Your session has ended. Open a new login link to sign in again.")]
+    Unauthorized,
+
+    /// The company or the secret does not exist for this member (status 404).
+    #[error("This company or secret was not found, or you no longer have access to it.")]
+    NotFound,
+
+    /// The server rejected the request with a client error and explained why
+    /// (other 4xx statuses with an error body).
+    #[error("{}", .0.message)]
+    Rejected(ErrorBody),
+
+    /// The server failed, or responded with a status that this client does
+    /// not handle.
+    #[error(
+        "The server could not complete the request (HTTP status {status}). Try again in a moment."
+    )]
+    Server {
+        /// HTTP status of the response.
+        status: u16,
+    },
+
+    /// The server sent a body that this client could not decode.
+    #[error(
+        "The server sent a response that this page could not read. Reload the page and try again."
+    )]
+    InvalidResponse,
+
+    /// The browser could not build the request.
+    #[error("This page could not prepare the request. Reload the page and try again.")]
+    InvalidRequest,
+}
+
+/// Decodes a successful response as `T`, or turns an error response into an
+/// [`ApiError`].
+async fn decode_json<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    if !response.ok() {
+        return Err(error_from_response(response).await);
+    }
+    response
+        .json::<T>()
+        .await
+        .map_err(|_| ApiError::InvalidResponse)
+}
+
+async fn error_from_response(response: Response) -> ApiError {
+    let status = response.status();
+    let body = response.json::<ErrorBody>().await.ok();
+    error_from_status(status, body)
+}
+
+/// Maps an error status, and the error body when the server sent one, to an
+/// [`ApiError`].
+fn error_from_status(status: u16, body: Option<ErrorBody>) -> ApiError {
+    match (status, body) {
+        (401, _) => ApiError::Unauthorized,
+        (404, _) => ApiError::NotFound,
+        (400..=499, Some(body)) => ApiError::Rejected(body),
+        (status, _) => ApiError::Server { status },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use secrets_core::api::ErrorCode;
+    use secrets_core::DUPLICATE_KEY_MESSAGE;
+
+    use super::*;
+
+    fn duplicate_body() -> ErrorBody {
+        ErrorBody {
+            code: ErrorCode::DuplicateKey,
+            message: DUPLICATE_KEY_MESSAGE.to_owned(),
+        }
+    }
+
+    #[cfg_attr(not(target_family = "wasm"), test)]
+    #[cfg_attr(target_family = "wasm", wasm_bindgen_test::wasm_bindgen_test)]
+    fn error_status_mapping() {
+        assert_eq!(
+            error_from_status(401, Some(duplicate_body())),
+            ApiError::Unauthorized
+        );
+        assert_eq!(error_from_status(404, None), ApiError::NotFound);
+        assert_eq!(
+            error_from_status(409, Some(duplicate_body())),
+            ApiError::Rejected(duplicate_body())
+        );
+        assert_eq!(
+            error_from_status(409, None),
+            ApiError::Server { status: 409 }
+        );
+        assert_eq!(
+            error_from_status(500, Some(duplicate_body())),
+            ApiError::Server { status: 500 }
+        );
+    }
+
+    #[cfg_attr(not(target_family = "wasm"), test)]
+    #[cfg_attr(target_family = "wasm", wasm_bindgen_test::wasm_bindgen_test)]
+    fn error_rejected_shows_server_message() {
+        assert_eq!(
+            ApiError::Rejected(duplicate_body()).to_string(),
+            DUPLICATE_KEY_MESSAGE
+        );
+    }
+
+    #[cfg_attr(not(target_family = "wasm"), test)]
+    #[cfg_attr(target_family = "wasm", wasm_bindgen_test::wasm_bindgen_test)]
+    fn api_debug_hides_token() {
+        let api = Api::new("http://127.0.0.1:1/").with_bearer_token("canary-token");
+        let printed = format!("{api:?}");
+        assert!(!printed.contains("canary"), "{printed}");
+        assert!(printed.contains("\"http://127.0.0.1:1\""), "{printed}");
+    }
+}

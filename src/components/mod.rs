@@ -1,0 +1,13 @@
+//! The components of the Secrets section, one per file.
+
+mod load_error;
+mod secret_form;
+mod secret_list;
+mod secret_row;
+mod secrets_section;
+
+pub use load_error::LoadError;
+pub use secret_form::SecretForm;
+pub use secret_list::SecretList;
+pub use secret_row::SecretRow;
+pub use secrets_section::SecretsSection;

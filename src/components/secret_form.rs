@@ -1,0 +1,282 @@
+//! The form that adds a secret: key, value and description, checked as the
+//! owner types with the shared rules.
+
+use std::cell::RefCell;
+
+use leptos::attr::custom::custom_attribute;
+use leptos::ev::{Event, SubmitEvent};
+use leptos::html;
+use leptos::prelude::*;
+use secrets_core::api::{CreateSecretRequest, SecretMetadata};
+use secrets_core::{
+    limit_reached_message, uppercase_ascii_letters, validate_value, CompanyId, SecretKey,
+};
+use web_sys::HtmlInputElement;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::api::{Api, ApiError};
+use crate::form_messages::{description_length, description_message, key_message, value_message};
+
+/// A create request on its way to the save action.
+///
+/// `Action` keeps its input in a signal until the request completes, and
+/// hands the async function only a reference. The function takes the request
+/// out of this cell, so the stored input is an empty shell and the value
+/// exists once, inside the request future, until that future drops it.
+struct PendingRequest(RefCell<Option<CreateSecretRequest>>);
+
+impl PendingRequest {
+    fn new(request: CreateSecretRequest) -> Self {
+        Self(RefCell::new(Some(request)))
+    }
+
+    fn take(&self) -> Option<CreateSecretRequest> {
+        self.0.borrow_mut().take()
+    }
+}
+
+/// Form that adds a secret to a company. After a successful save every field
+/// is cleared; after a failure the fields keep what the owner typed and the
+/// form shows the error.
+#[component]
+pub fn SecretForm(
+    /// Company that new secrets belong to.
+    company: CompanyId,
+    /// Client that saves the secret.
+    api: Api,
+    /// Keys of the loaded list, so that a duplicate is reported while typing.
+    #[prop(into)]
+    existing_keys: Signal<Vec<SecretKey>>,
+    /// `true` when the company has reached its secret limit.
+    #[prop(into)]
+    at_limit: Signal<bool>,
+    /// Called with the metadata that the server stored for a new secret.
+    on_saved: Callback<SecretMetadata>,
+) -> impl IntoView {
+    // Field state. The value sits in a buffer that is zeroed whenever it is
+    // replaced or dropped.
+    let key = RwSignal::new(String::new());
+    let value = RwSignal::new(Zeroizing::new(String::new()));
+    let description = RwSignal::new(String::new());
+    let key_touched = RwSignal::new(false);
+    let value_touched = RwSignal::new(false);
+    let key_input: NodeRef<html::Input> = NodeRef::new();
+    let value_input: NodeRef<html::Textarea> = NodeRef::new();
+
+    // Derived messages.
+    let is_duplicate = Memo::new(move |_| {
+        key.with(|key| {
+            existing_keys.with(|keys| keys.iter().any(|existing| existing.as_str() == key))
+        })
+    });
+    let key_error = Memo::new(move |_| {
+        let touched = key_touched.get();
+        key.with(|key| key_message(key, touched, is_duplicate.get()))
+    });
+    let value_error = Memo::new(move |_| {
+        let touched = value_touched.get();
+        value.with(|value| value_message(value, touched))
+    });
+    let description_error = Memo::new(move |_| description.with(|text| description_message(text)));
+    let description_count = move || description.with(|text| description_length(text));
+
+    // Saving.
+    let save = Action::new_local(move |pending: &PendingRequest| {
+        let request = pending.take();
+        let api = api.clone();
+        let company = company.clone();
+        async move {
+            let Some(request) = request else {
+                return Err(ApiError::InvalidRequest);
+            };
+            let metadata = api.create_secret(&company, &request).await?;
+            drop(request);
+
+            // The server confirmed the secret: clear every field, zeroing the
+            // strings, and hand the metadata to the list.
+            key.try_update(|key| key.zeroize());
+            value.try_update(|value| value.zeroize());
+            description.try_update(|description| description.zeroize());
+            key_touched.try_set(false);
+            value_touched.try_set(false);
+            on_saved.try_run(metadata);
+            Ok(())
+        }
+    });
+    let saving = save.pending();
+    let form_error = move || {
+        save.value()
+            .get()
+            .and_then(Result::err)
+            .map(|error| error.to_string())
+    };
+    let can_save = Memo::new(move |_| {
+        let key_is_valid = key.with(|key| SecretKey::parse(key).is_ok()) && !is_duplicate.get();
+        let value_is_valid = value.with(|value| validate_value(value).is_ok());
+        key_is_valid
+            && value_is_valid
+            && description_error.with(Option::is_none)
+            && !at_limit.get()
+            && !saving.get()
+    });
+
+    // Handlers.
+    let on_key_input = move |event: Event| {
+        let input: HtmlInputElement = event_target(&event);
+        let typed = input.value();
+        let uppercased = uppercase_ascii_letters(&typed);
+        if uppercased != typed {
+            // Writing the value moves the caret to the end, so put it back.
+            // Uppercasing keeps the length in UTF-16 units, so the old
+            // offsets still point between the same characters.
+            let start = input.selection_start().ok().flatten();
+            let end = input.selection_end().ok().flatten();
+            input.set_value(&uppercased);
+            if let (Some(start), Some(end)) = (start, end) {
+                // `setSelectionRange` throws only for input types without a
+                // selection, and this input has type text.
+                _ = input.set_selection_range(start, end);
+            }
+        }
+        key.set(uppercased);
+    };
+    let on_value_input = move |event: Event| value.set(Zeroizing::new(event_target_value(&event)));
+    let on_description_input = move |event: Event| description.set(event_target_value(&event));
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+
+        // A submit counts as touching every field, so that the "Enter a …"
+        // messages explain why nothing was saved.
+        key_touched.set(true);
+        value_touched.set(true);
+        if !can_save.get_untracked() {
+            focus_first_invalid(key_error, value_error, key_input, value_input);
+            return;
+        }
+
+        // Send a copy of the value and keep the field as typed, in case the
+        // save fails.
+        let request = CreateSecretRequest {
+            key: key.get_untracked(),
+            value: value.with_untracked(|value| Zeroizing::new(value.as_str().to_owned())),
+            description: description.get_untracked(),
+        };
+        save.dispatch_local(PendingRequest::new(request));
+    };
+
+    view! {
+        // `method="post"` keeps the fields out of the URL even if the page
+        // ever submitted the form natively.
+        <form
+            class="secret-form"
+            method="post"
+            on:submit=on_submit
+            aria-labelledby="secret-form-title"
+        >
+            <h3 id="secret-form-title" class="secret-form-title">"Add a secret"</h3>
+            <div class="secret-field">
+                <label for="secret-key">"Key"</label>
+                <input
+                    id="secret-key"
+                    name="key"
+                    type="text"
+                    node_ref=key_input
+                    placeholder="STRIPE_API_KEY"
+                    autocomplete="off"
+                    spellcheck="false"
+                    autocapitalize="characters"
+                    {..custom_attribute("autocorrect", "off")}
+                    aria-describedby="secret-key-message"
+                    aria-invalid=move || key_error.with(Option::is_some).then_some("true")
+                    prop:value=move || key.get()
+                    on:input=on_key_input
+                    on:blur=move |_| key_touched.set(true)
+                />
+                <p id="secret-key-message" class="secret-field-message" aria-live="polite">
+                    {move || key_error.get()}
+                </p>
+            </div>
+            <div class="secret-field">
+                <label for="secret-value">"Value"</label>
+                <textarea
+                    id="secret-value"
+                    name="value"
+                    rows="4"
+                    node_ref=value_input
+                    autocomplete="off"
+                    spellcheck="false"
+                    autocapitalize="off"
+                    {..custom_attribute("autocorrect", "off")}
+                    data-1p-ignore=""
+                    data-lpignore="true"
+                    data-bwignore=""
+                    data-form-type="other"
+                    aria-describedby="secret-value-hint secret-value-message"
+                    aria-invalid=move || value_error.with(Option::is_some).then_some("true")
+                    prop:value=move || value.with(|value| value.as_str().to_owned())
+                    on:input=on_value_input
+                    on:blur=move |_| value_touched.set(true)
+                ></textarea>
+                <p id="secret-value-hint" class="secret-field-hint">
+                    "Saved exactly as typed, including spaces and line breaks. It is never shown again."
+                </p>
+                <p id="secret-value-message" class="secret-field-message" aria-live="polite">
+                    {move || value_error.get()}
+                </p>
+            </div>
+            <div class="secret-field">
+                <label for="secret-description">"Description"</label>
+                <input
+                    id="secret-description"
+                    name="description"
+                    type="text"
+                    placeholder="For transactional e-mails to customers"
+                    autocomplete="off"
+                    aria-describedby="secret-description-count secret-description-message"
+                    aria-invalid=move || description_error.with(Option::is_some).then_some("true")
+                    prop:value=move || description.get()
+                    on:input=on_description_input
+                />
+                <p id="secret-description-count" class="secret-field-hint">
+                    "Optional. " {description_count}
+                </p>
+                <p id="secret-description-message" class="secret-field-message" aria-live="polite">
+                    {move || description_error.get()}
+                </p>
+            </div>
+            <Show when=move || at_limit.get()>
+                <p class="secret-form-limit">{limit_reached_message()} " Delete a secret to add another."</p>
+            </Show>
+            <p id="secret-form-error" class="secret-form-error" role="alert">
+                {form_error}
+            </p>
+            <button
+                type="submit"
+                class="secret-save"
+                disabled=move || !can_save.get()
+                aria-busy=move || saving.get().then_some("true")
+            >
+                "Save Secret"
+            </button>
+        </form>
+    }
+}
+
+/// Moves the focus to the first field that has a message, so that a
+/// keyboard or screen reader user lands on what to fix.
+fn focus_first_invalid(
+    key_error: Memo<Option<String>>,
+    value_error: Memo<Option<String>>,
+    key_input: NodeRef<html::Input>,
+    value_input: NodeRef<html::Textarea>,
+) {
+    if key_error.with_untracked(Option::is_some) {
+        if let Some(input) = key_input.get_untracked() {
+            _ = input.focus();
+        }
+    } else if value_error.with_untracked(Option::is_some) {
+        if let Some(textarea) = value_input.get_untracked() {
+            _ = textarea.focus();
+        }
+    }
+}
