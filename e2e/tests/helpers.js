@@ -1,0 +1,52 @@
+// Access to the server started by global-setup.js: login links and bearer
+// tokens from its operator CLI, and API calls made behind the page's back.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+
+export const baseUrl = () => process.env.SECRETS_E2E_BASE_URL;
+
+function runServerCli(args) {
+  return execFileSync(process.env.SECRETS_SERVER_BIN, [...args, '--data-dir', process.env.SECRETS_E2E_DATA_DIR], {
+    encoding: 'utf8',
+  }).trim();
+}
+
+/** Returns a fresh one-time login link for `member` of `company`. */
+export function loginLink(company, member) {
+  return runServerCli(['login-link', '--company', company, '--name', member, '--base-url', baseUrl()]);
+}
+
+/** Returns a new bearer token for `member` of `company`. */
+export function bearerToken(company, member) {
+  return runServerCli(['member', 'add', '--company', company, '--name', member]);
+}
+
+/** Returns a value that appears nowhere else, to search for leaks. */
+export function canary(label) {
+  return `canary-${label}-${randomBytes(12).toString('hex')}`;
+}
+
+/** Sends an API request with a bearer token and returns the response. */
+export async function api(token, method, path, body) {
+  return fetch(`${baseUrl()}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+/** Returns every place in the page where a value could linger after a save. */
+export async function pageTraces(page) {
+  return page.evaluate(() => {
+    const storage = (area) => Object.keys(area).map((name) => `${name}=${area.getItem(name)}`).join('\n');
+    const fields = [...document.querySelectorAll('input, textarea')].map((field) => field.value);
+    return {
+      html: document.documentElement.outerHTML,
+      fields: fields.join('\n'),
+      localStorage: storage(window.localStorage),
+      sessionStorage: storage(window.sessionStorage),
+      url: window.location.href,
+      historyState: JSON.stringify(window.history.state),
+    };
+  });
+}

@@ -1,0 +1,129 @@
+// One owner's whole visit: log in through a link, add, list and delete
+// secrets in the real SPA served by the real server.
+import { readFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import { api, bearerToken, canary, loginLink, pageTraces } from './helpers.js';
+
+const COMPANY = 'acme';
+const SECTION_PATH = `/companies/${COMPANY}/settings/secrets`;
+
+async function openSection(page) {
+  await page.goto(loginLink(COMPANY, 'owner'));
+  await expect(page).toHaveURL(new RegExp(`${SECTION_PATH}$`));
+  await expect(page.getByRole('heading', { name: 'Secrets' })).toBeVisible();
+}
+
+async function fillForm(page, { key, value, description = '' }) {
+  const keyInput = page.getByLabel('Key', { exact: true });
+  await keyInput.fill('');
+  await keyInput.pressSequentially(key);
+  await page.getByLabel('Value', { exact: true }).fill(value);
+  await page.getByLabel('Description', { exact: true }).fill(description);
+}
+
+test('owner adds, lists and deletes a secret', async ({ page }) => {
+  const value = `${canary('ui')}\n-----END-----\n`;
+  await openSection(page);
+  await expect(page.locator('.secrets-empty')).toContainText('No secrets yet.');
+  await expect(page.locator('.secrets-count')).toHaveText('0 of 50');
+
+  // Lowercase typing is uppercased in the field.
+  await fillForm(page, { key: 'stripe_api_key', value, description: 'For card payments' });
+  await expect(page.getByLabel('Key', { exact: true })).toHaveValue('STRIPE_API_KEY');
+  await page.getByRole('button', { name: 'Save Secret' }).click();
+
+  const row = page.locator('.secret-row[data-key="STRIPE_API_KEY"]');
+  await expect(row).toBeVisible();
+  await expect(row).toContainText('For card payments');
+  await expect(row).toContainText('owner');
+  await expect(page.locator('.secrets-count')).toHaveText('1 of 50');
+  await expect(page.getByLabel('Key', { exact: true })).toHaveValue('');
+  await expect(page.getByLabel('Value', { exact: true })).toHaveValue('');
+  await expect(page.getByLabel('Description', { exact: true })).toHaveValue('');
+
+  // The value is nowhere in the page once it was saved.
+  const secretPart = value.split('\n')[0];
+  const traces = await pageTraces(page);
+  for (const [place, text] of Object.entries(traces)) {
+    expect(text, `value found in ${place}`).not.toContain(secretPart);
+  }
+
+  // The same key again: the form reports the duplicate and keeps the value.
+  const secondValue = canary('again');
+  await fillForm(page, { key: 'STRIPE_API_KEY', value: secondValue });
+  await expect(page.locator('#secret-key-message')).toHaveText('A secret with this key already exists.');
+  await expect(page.getByLabel('Value', { exact: true })).toHaveValue(secondValue);
+  await expect(page.getByRole('button', { name: 'Save Secret' })).toBeDisabled();
+
+  // Delete is immediate, and the empty state returns.
+  await row.getByRole('button', { name: 'Delete STRIPE_API_KEY' }).click();
+  await expect(row).toHaveCount(0);
+  await expect(page.locator('.secrets-empty')).toContainText('No secrets yet.');
+  await expect(page.locator('.secrets-count')).toHaveText('0 of 50');
+
+  // The server never wrote the value to its log.
+  const serverLog = readFileSync(process.env.SECRETS_E2E_SERVER_LOG, 'utf8');
+  expect(serverLog).not.toContain(secretPart);
+  expect(serverLog).not.toContain(secondValue);
+});
+
+test('duplicate reported by the server keeps the typed value', async ({ page }) => {
+  await openSection(page);
+  const token = bearerToken(COMPANY, 'script');
+
+  // Another client adds the key after the page loaded its list.
+  const created = await api(token, 'POST', `/api/v1/companies/${COMPANY}/secrets`, {
+    key: 'WEBHOOK_URL',
+    value: canary('script'),
+    description: '',
+  });
+  expect(created.status).toBe(201);
+
+  const typedValue = canary('typed');
+  await fillForm(page, { key: 'WEBHOOK_URL', value: typedValue, description: 'Orders webhook' });
+  await page.getByRole('button', { name: 'Save Secret' }).click();
+
+  await expect(page.locator('#secret-form-error')).toContainText('A secret with this key already exists.');
+  await expect(page.getByLabel('Key', { exact: true })).toHaveValue('WEBHOOK_URL');
+  await expect(page.getByLabel('Value', { exact: true })).toHaveValue(typedValue);
+  await expect(page.getByLabel('Description', { exact: true })).toHaveValue('Orders webhook');
+
+  const deleted = await api(token, 'DELETE', `/api/v1/companies/${COMPANY}/secrets/WEBHOOK_URL`);
+  expect(deleted.status).toBe(204);
+});
+
+test('row deleted elsewhere disappears with a notice', async ({ page }) => {
+  const token = bearerToken(COMPANY, 'script');
+  const created = await api(token, 'POST', `/api/v1/companies/${COMPANY}/secrets`, {
+    key: 'SHEET_ID',
+    value: canary('sheet'),
+    description: 'Monthly report spreadsheet',
+  });
+  expect(created.status).toBe(201);
+
+  await openSection(page);
+  const row = page.locator('.secret-row[data-key="SHEET_ID"]');
+  await expect(row).toContainText('Monthly report spreadsheet');
+
+  const deleted = await api(token, 'DELETE', `/api/v1/companies/${COMPANY}/secrets/SHEET_ID`);
+  expect(deleted.status).toBe(204);
+
+  await row.getByRole('button', { name: 'Delete SHEET_ID' }).click();
+  await expect(row).toHaveCount(0);
+  await expect(page.locator('.secrets-notice')).toContainText('SHEET_ID');
+});
+
+test('invalid key shows the rule as the owner types', async ({ page }) => {
+  await openSection(page);
+  await fillForm(page, { key: 'my-key', value: 'x' });
+  await expect(page.getByLabel('Key', { exact: true })).toHaveValue('MY-KEY');
+  await expect(page.locator('#secret-key-message')).toHaveText(
+    'Use A-Z, 0-9, and underscores. Must start with a letter.',
+  );
+  await expect(page.getByRole('button', { name: 'Save Secret' })).toBeDisabled();
+});
+
+test('section without a session asks for a login link', async ({ page }) => {
+  await page.goto(`${process.env.SECRETS_E2E_BASE_URL}${SECTION_PATH}`);
+  await expect(page.getByText(/login link/i).first()).toBeVisible();
+});

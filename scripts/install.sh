@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing the Secrets section needs,
+# skipping every tool that is already present at the pinned version.
+#
+#   scripts/install.sh          tools to build and run the product
+#   scripts/install.sh --tests  the same, plus browsers and end-to-end packages
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+with_tests=0
+[[ "${1:-}" == "--tests" ]] && with_tests=1
+
+# Versions are pinned because trunk compares tool versions exactly and
+# wasm-bindgen's CLI must match the library version in Cargo.lock.
+trunk_version=0.21.14
+wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$root/Cargo.lock")
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+apt_packages=()
+command -v cc >/dev/null || apt_packages+=(gcc)
+command -v node >/dev/null || apt_packages+=(nodejs)
+command -v npm >/dev/null || apt_packages+=(npm)
+if [[ $with_tests -eq 1 ]]; then
+  command -v chromium >/dev/null || apt_packages+=(chromium)
+  command -v chromedriver >/dev/null || apt_packages+=(chromium-driver)
+fi
+if [[ ${#apt_packages[@]} -gt 0 ]]; then
+  log "Installing Debian packages: ${apt_packages[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_packages[@]}"
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "Adding the wasm32-unknown-unknown Rust target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [[ "$(trunk --version 2>/dev/null)" != "trunk $trunk_version" ]]; then
+  log "Installing trunk $trunk_version (about 20 minutes on 2 cores)"
+  cargo install --locked "trunk@$trunk_version"
+fi
+
+# Installed without --locked: one of its locked dependencies is missing from
+# the registry mirror that this project's machines use.
+if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wasm_bindgen_version" ]]; then
+  log "Installing wasm-bindgen-cli $wasm_bindgen_version"
+  cargo install --force "wasm-bindgen-cli@$wasm_bindgen_version"
+fi
+
+# wasm-opt comes from npm because Debian's binaryen 108 produces wasm that
+# fails to load. Trunk finds it on PATH (see scripts/env.sh).
+if [[ "$("$root/tools/node_modules/.bin/wasm-opt" --version 2>/dev/null)" != "wasm-opt version 132"* ]]; then
+  log "Installing wasm-opt (npm package binaryen@132)"
+  npm ci --prefix "$root/tools" --no-audit --no-fund
+fi
+
+if [[ $with_tests -eq 1 && ! -x "$root/e2e/node_modules/.bin/playwright" ]]; then
+  log "Installing the end-to-end test packages"
+  # Playwright must never download a browser: the tests drive /usr/bin/chromium.
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix "$root/e2e" --no-audit --no-fund
+fi

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what is missing and runs every test: lints, the shared crate and
+# server tests (native), the SPA's wasm tests in headless Chromium, and the
+# end-to-end tests against the real server serving the release build.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$root"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+scripts/install.sh --tests
+
+step "Formatting and lints"
+cargo fmt --all --check
+cargo clippy --workspace --exclude secrets-section --all-targets -- -D warnings
+cargo clippy --target wasm32-unknown-unknown -p secrets-section -p secrets-core --all-targets -- -D warnings
+
+step "Shared crate and server tests"
+cargo test -p secrets-core -p secrets-server
+
+step "SPA tests in headless Chromium"
+CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown -p secrets-section
+
+step "Release build of the SPA"
+trunk build --release
+scripts/size.sh
+
+step "End-to-end tests"
+cargo build -p secrets-server
+npm --prefix e2e test
