@@ -27,4 +27,5 @@ scripts/size.sh
 
 step "End-to-end tests"
 cargo build -p secrets-server
+export SECRETS_SERVER_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/secrets-server"
 npm --prefix e2e test

@@ -8,6 +8,8 @@ export const baseUrl = () => process.env.SECRETS_E2E_BASE_URL;
 function runServerCli(args) {
   return execFileSync(process.env.SECRETS_SERVER_BIN, [...args, '--data-dir', process.env.SECRETS_E2E_DATA_DIR], {
     encoding: 'utf8',
+    // The CLI logs to stderr; keep it out of the test report.
+    stdio: ['ignore', 'pipe', 'pipe'],
   }).trim();
 }
 
