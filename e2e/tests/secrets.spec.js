@@ -22,6 +22,10 @@ async function fillForm(page, { key, value, description = '' }) {
 }
 
 test('owner adds, lists and deletes a secret', async ({ page }) => {
+  const consoleErrors = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
   const value = `${canary('ui')}\n-----END-----\n`;
   await openSection(page);
   await expect(page.locator('.secrets-empty')).toContainText('No secrets yet.');
@@ -65,6 +69,9 @@ test('owner adds, lists and deletes a secret', async ({ page }) => {
   const serverLog = readFileSync(process.env.SECRETS_E2E_SERVER_LOG, 'utf8');
   expect(serverLog).not.toContain(secretPart);
   expect(serverLog).not.toContain(secondValue);
+
+  // Nothing failed along the way, not even a missing icon.
+  expect(consoleErrors).toEqual([]);
 });
 
 test('duplicate reported by the server keeps the typed value', async ({ page }) => {
