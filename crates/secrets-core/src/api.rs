@@ -65,7 +65,7 @@ pub struct SecretList {
 
 /// Body of `POST /api/v1/companies/{company}/secrets`.
 ///
-/// Fields are unvalidated text so that the server can answer each invalid
+/// Fields are unvalidated text so that the server can reject each invalid
 /// field with its own message; [`CreateSecretRequest::validate`] turns the
 /// request into a [`NewSecret`]. The value is held in memory that is zeroed
 /// on drop, and `Debug` hides it.

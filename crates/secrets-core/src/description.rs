@@ -20,15 +20,22 @@ pub struct Description(String);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DescriptionError {
     /// The description is longer than [`DESCRIPTION_MAX_CHARS`].
-    #[error("Descriptions can be at most 200 characters long; this one has {length}.")]
+    #[error("Descriptions can be at most 200 characters long. This one has {length}.")]
     TooLong {
         /// Length of the rejected description, in characters.
         length: usize,
     },
 
-    /// The description contains a line break or another control character.
-    #[error("Descriptions are one line of text: remove line breaks and control characters.")]
+    /// The description contains a line break, a line or paragraph
+    /// separator, or another control character.
+    #[error("Descriptions are one line of text. Remove line breaks and control characters.")]
     ControlCharacter,
+
+    /// The description contains a character that changes the direction of
+    /// the text around it, which can make the list show text in another
+    /// order than it is stored.
+    #[error("Descriptions can't contain text-direction control characters (U+202A to U+202E, U+2066 to U+2069).")]
+    DirectionControl,
 }
 
 impl Description {
@@ -50,14 +57,29 @@ impl Description {
 }
 
 fn validate_description(text: &str) -> Result<(), DescriptionError> {
-    if text.chars().any(char::is_control) {
+    if text.chars().any(is_line_break_or_control) {
         return Err(DescriptionError::ControlCharacter);
+    }
+    if text.chars().any(is_direction_control) {
+        return Err(DescriptionError::DirectionControl);
     }
     let length = text.chars().count();
     if length > DESCRIPTION_MAX_CHARS {
         return Err(DescriptionError::TooLong { length });
     }
     Ok(())
+}
+
+/// Returns `true` for control characters and for the Unicode line and
+/// paragraph separators, which many text tools treat as line breaks.
+fn is_line_break_or_control(character: char) -> bool {
+    character.is_control() || matches!(character, '\u{2028}' | '\u{2029}')
+}
+
+/// Returns `true` for the bidirectional embedding, override and isolate
+/// controls, the characters behind "Trojan Source" text (CVE-2021-42574).
+fn is_direction_control(character: char) -> bool {
+    matches!(character, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 impl TryFrom<String> for Description {
@@ -118,6 +140,17 @@ mod tests {
             ("two\nlines", DescriptionError::ControlCharacter),
             ("tab\there", DescriptionError::ControlCharacter),
             ("nul\u{0}", DescriptionError::ControlCharacter),
+            ("line\u{2028}separator", DescriptionError::ControlCharacter),
+            (
+                "paragraph\u{2029}separator",
+                DescriptionError::ControlCharacter,
+            ),
+            ("next line\u{85}", DescriptionError::ControlCharacter),
+            ("abc\u{202E}gnp.exe", DescriptionError::DirectionControl),
+            (
+                "isolate\u{2066}x\u{2069}",
+                DescriptionError::DirectionControl,
+            ),
         ];
         for (text, expected) in cases {
             assert_eq!(Description::parse(text), Err(expected), "{text:?}");
@@ -129,7 +162,7 @@ mod tests {
         let message = DescriptionError::TooLong { length: 201 }.to_string();
         assert_eq!(
             message,
-            "Descriptions can be at most 200 characters long; this one has 201."
+            "Descriptions can be at most 200 characters long. This one has 201."
         );
     }
 }

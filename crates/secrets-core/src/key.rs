@@ -32,7 +32,7 @@ pub enum KeyError {
 
     /// The key is made of valid characters but is longer than
     /// [`KEY_MAX_CHARS`].
-    #[error("Keys can be at most 64 characters long; this one has {length}.")]
+    #[error("Keys can be at most 64 characters long. This one has {length}.")]
     TooLong {
         /// Length of the rejected key, in characters.
         length: usize,
@@ -189,13 +189,13 @@ mod tests {
         );
         assert_eq!(
             KeyError::TooLong { length: 65 }.to_string(),
-            "Keys can be at most 64 characters long; this one has 65."
+            "Keys can be at most 64 characters long. This one has 65."
         );
         assert_eq!(KeyError::Empty.to_string(), "Enter a key.");
     }
 
     #[test]
-    fn key_too_long_with_invalid_character_names_characters() {
+    fn key_too_long_and_invalid_reports_characters() {
         let text = format!("A-{}", "B".repeat(70));
         assert_eq!(SecretKey::parse(&text), Err(INVALID));
     }

@@ -18,7 +18,7 @@
 //!   secret, with the key and the time, never the value.
 //!
 //! Every type that carries user input can only be built through validation,
-//! so code that holds one may trust it.
+//! so code that has one may trust it.
 
 pub mod api;
 mod company;

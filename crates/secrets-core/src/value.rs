@@ -24,7 +24,7 @@ pub enum ValueError {
     Empty,
 
     /// The value is larger than [`VALUE_MAX_BYTES`].
-    #[error("Values can be at most 32,768 bytes (32 KB); this one has {} bytes.", crate::group_thousands(*bytes))]
+    #[error("Values can be at most 32,768 bytes (32 KB). This one has {} bytes.", crate::group_thousands(*bytes))]
     TooLarge {
         /// Size of the rejected value, in bytes of UTF-8.
         bytes: usize,
@@ -140,7 +140,7 @@ mod tests {
         assert_eq!(ValueError::Empty.to_string(), "Enter a value.");
         assert_eq!(
             ValueError::TooLarge { bytes: 32_769 }.to_string(),
-            "Values can be at most 32,768 bytes (32 KB); this one has 32,769 bytes."
+            "Values can be at most 32,768 bytes (32 KB). This one has 32,769 bytes."
         );
     }
 }

@@ -132,7 +132,7 @@ async fn create_invalid_key_not_folded() {
         response,
         422,
         "invalid_key",
-        "Keys can be at most 64 characters long; this one has 65.",
+        "Keys can be at most 64 characters long. This one has 65.",
     )
     .await;
     let response = server
@@ -161,7 +161,7 @@ async fn create_invalid_value_and_description() {
             &json!({ "key": "A", "value": "v", "description": long }),
         )
         .await;
-    let message = "Descriptions can be at most 200 characters long; this one has 201.";
+    let message = "Descriptions can be at most 200 characters long. This one has 201.";
     assert_error(response, 422, "invalid_description", message).await;
 
     let response = server
@@ -171,7 +171,7 @@ async fn create_invalid_value_and_description() {
             &json!({ "key": "A", "value": "v", "description": "a\nb" }),
         )
         .await;
-    let message = "Descriptions are one line of text: remove line breaks and control characters.";
+    let message = "Descriptions are one line of text. Remove line breaks and control characters.";
     assert_error(response, 422, "invalid_description", message).await;
 }
 
@@ -179,7 +179,7 @@ async fn create_invalid_value_and_description() {
 async fn create_value_size_boundary() {
     let server = TestServer::start().await;
     let token = server.api_token("acme", "owner");
-    let too_large = "Values can be at most 32,768 bytes (32 KB); this one has 32,769 bytes.";
+    let too_large = "Values can be at most 32,768 bytes (32 KB). This one has 32,769 bytes.";
 
     // "é" is two bytes and "€" three, so the boundary falls on multibyte
     // characters as well as on ASCII.
