@@ -65,6 +65,28 @@ async fn auth_bad_token_unauthorized() {
 }
 
 #[tokio::test]
+async fn auth_bearer_scheme_case_insensitive() {
+    let server = TestServer::start().await;
+    let token = server.api_token("acme", "owner");
+
+    for scheme in ["Bearer", "bearer", "BEARER", "Bearer  ", "bearer \t "] {
+        let authorization = format!("{scheme} {token}");
+        for response in every_endpoint(&server, "acme", |request| {
+            request.header("authorization", &authorization)
+        })
+        .await
+        {
+            let status = response.status().as_u16();
+            assert!(
+                [200, 201, 204].contains(&status),
+                "{authorization:?}: {status} {}",
+                response.text().await.unwrap_or_default()
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn auth_other_company_same_as_unknown() {
     let server = TestServer::start().await;
     let acme = server.api_token("acme", "owner");
@@ -80,17 +102,33 @@ async fn auth_other_company_same_as_unknown() {
     assert_eq!(server.keys(&acme, "acme").await, ["API_KEY"]);
 }
 
+/// Posts the sign-in form with `token`, adding `headers`.
+async fn post_login(
+    server: &TestServer,
+    token: &str,
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut request = server
+        .client
+        .post(server.url("/login"))
+        .form(&[("token", token)]);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.expect("sent")
+}
+
+/// Returns the number of login tokens that were used.
+fn used_login_tokens(server: &TestServer) -> i64 {
+    server.count("SELECT COUNT(*) FROM credentials WHERE kind = 'login' AND used_at IS NOT NULL")
+}
+
 #[tokio::test]
 async fn login_link_sets_working_session() {
     let server = TestServer::start().await;
     let login = server.token("acme", "owner", CredentialKind::Login);
 
-    let response = server
-        .client
-        .get(server.url(&format!("/login?token={login}")))
-        .send()
-        .await
-        .expect("sent");
+    let response = post_login(&server, &login, &[("sec-fetch-site", "same-origin")]).await;
 
     assert_eq!(response.status(), 303);
     assert_eq!(
@@ -127,20 +165,177 @@ async fn login_link_sets_working_session() {
 }
 
 #[tokio::test]
-async fn login_link_works_once() {
+async fn login_page_names_member_and_posts_token() {
+    let server = TestServer::start().await;
+    let login = server.token("acme", "owner", CredentialKind::Login);
+
+    let response = server
+        .client
+        .get(server.url(&format!("/login?token={login}")))
+        .send()
+        .await
+        .expect("sent");
+
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().get("set-cookie").is_none());
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert_eq!(response.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/html; charset=utf-8"
+    );
+    let page = response.text().await.expect("text");
+    assert!(
+        page.contains("company <strong>acme</strong> as member <strong>owner</strong>"),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"<form method="post" action="/login">"#),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(
+            r#"<input type="hidden" name="token" value="{login}">"#
+        )),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"<button type="submit">Sign in</button>"#),
+        "{page}"
+    );
+    assert!(!page.to_lowercase().contains("<script"), "{page}");
+}
+
+#[tokio::test]
+async fn login_page_escapes_member_name() {
+    let server = TestServer::start().await;
+    let login = server.token("acme", "<b>Tom & 'Jerry'</b>", CredentialKind::Login);
+
+    let response = server
+        .client
+        .get(server.url(&format!("/login?token={login}")))
+        .send()
+        .await
+        .expect("sent");
+
+    let page = response.text().await.expect("text");
+    assert!(
+        page.contains("&lt;b&gt;Tom &amp; &#39;Jerry&#39;&lt;/b&gt;"),
+        "{page}"
+    );
+    assert!(!page.contains("<b>"), "{page}");
+}
+
+#[tokio::test]
+async fn login_page_does_not_use_token() {
     let server = TestServer::start().await;
     let login = server.token("acme", "owner", CredentialKind::Login);
     let url = server.url(&format!("/login?token={login}"));
 
-    let first = server.client.get(&url).send().await.expect("sent");
+    for _ in 0..2 {
+        let response = server.client.get(&url).send().await.expect("sent");
+        assert_eq!(response.status(), 200);
+    }
+
+    assert_eq!(used_login_tokens(&server), 0);
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM credentials WHERE kind = 'session'"),
+        0
+    );
+    let response = post_login(&server, &login, &[]).await;
+    assert_eq!(response.status(), 303);
+}
+
+#[tokio::test]
+async fn login_cross_site_post_forbidden() {
+    let server = TestServer::start().await;
+    let login = server.token("acme", "owner", CredentialKind::Login);
+    let host = server.addr.to_string();
+    let own_origin = format!("http://{host}");
+
+    let cross_site: [&[(&str, &str)]; 5] = [
+        &[("sec-fetch-site", "cross-site")],
+        &[("sec-fetch-site", "same-site")],
+        // A browser that sends Sec-Fetch-Site is judged by it alone.
+        &[("sec-fetch-site", "cross-site"), ("origin", &own_origin)],
+        &[("origin", "http://evil.example")],
+        &[("origin", "null")],
+    ];
+    for headers in cross_site {
+        let response = post_login(&server, &login, headers).await;
+        assert_eq!(response.status(), 403, "{headers:?}");
+        assert!(
+            response.headers().get("set-cookie").is_none(),
+            "{headers:?}"
+        );
+        assert!(response.headers().get("location").is_none(), "{headers:?}");
+        let page = response.text().await.expect("text");
+        assert!(page.contains("Sign-in rejected"), "{page}");
+    }
+
+    assert_eq!(used_login_tokens(&server), 0);
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM credentials WHERE kind = 'session'"),
+        0
+    );
+    let response = post_login(&server, &login, &[("sec-fetch-site", "same-origin")]).await;
+    assert_eq!(response.status(), 303);
+}
+
+#[tokio::test]
+async fn login_post_with_own_origin_works() {
+    let server = TestServer::start().await;
+    let login = server.token("acme", "owner", CredentialKind::Login);
+    let own_origin = format!("http://{}", server.addr);
+
+    let response = post_login(&server, &login, &[("origin", &own_origin)]).await;
+
+    assert_eq!(response.status(), 303);
+    assert!(response.headers().get("set-cookie").is_some());
+    assert_eq!(used_login_tokens(&server), 1);
+}
+
+#[tokio::test]
+async fn login_post_not_a_form_rejected() {
+    let server = TestServer::start().await;
+    let login = server.token("acme", "owner", CredentialKind::Login);
+
+    let response = server
+        .client
+        .post(server.url("/login"))
+        .json(&json!({ "token": login }))
+        .send()
+        .await
+        .expect("sent");
+
+    assert_eq!(response.status(), 415);
+    let page = response.text().await.expect("text");
+    assert!(page.contains("application/x-www-form-urlencoded"), "{page}");
+    assert_eq!(used_login_tokens(&server), 0);
+}
+
+#[tokio::test]
+async fn login_link_works_once() {
+    let server = TestServer::start().await;
+    let login = server.token("acme", "owner", CredentialKind::Login);
+
+    let first = post_login(&server, &login, &[]).await;
     assert_eq!(first.status(), 303);
 
-    let second = server.client.get(&url).send().await.expect("sent");
+    let second = post_login(&server, &login, &[]).await;
     assert_eq!(second.status(), 401);
     assert!(second.headers().get("set-cookie").is_none());
     let page = second.text().await.expect("text");
     assert!(page.contains("invalid or was already used"), "{page}");
     assert!(page.contains("secrets-server login-link"), "{page}");
+
+    let page = server
+        .client
+        .get(server.url(&format!("/login?token={login}")))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(page.status(), 401);
 }
 
 #[tokio::test]
@@ -155,6 +350,17 @@ async fn login_link_unknown_or_missing_token() {
             .await
             .expect("sent");
         assert_eq!(response.status(), 401, "{path}");
+    }
+    for body in ["token=abc", "", "other=1"] {
+        let response = server
+            .client
+            .post(server.url("/login"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 401, "{body}");
     }
 }
 
@@ -176,7 +382,9 @@ async fn login_link_expired_rejected() {
         .send()
         .await
         .expect("sent");
+    assert_eq!(response.status(), 401);
 
+    let response = post_login(&server, &login, &[]).await;
     assert_eq!(response.status(), 401);
 }
 

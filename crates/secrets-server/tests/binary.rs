@@ -3,7 +3,10 @@
 
 mod common;
 
-use common::{login_link_from, Binary};
+use std::time::{Duration, Instant};
+
+use common::{login_link_from, sign_in, Binary};
+use tokio::io::AsyncWriteExt;
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -26,7 +29,7 @@ async fn serve_first_start_prints_working_link() {
         "{link}"
     );
 
-    let response = client().get(&link).send().await.expect("sent");
+    let response = sign_in(&client(), &link).await;
     assert_eq!(response.status(), 303);
     assert_eq!(
         response.headers()["location"],
@@ -48,6 +51,60 @@ async fn serve_first_start_prints_working_link() {
         "{}",
         second.stdout()
     );
+}
+
+#[tokio::test]
+async fn serve_shutdown_deadline_closes_stalled_request() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let timeouts = [
+        "--shutdown-timeout",
+        "1",
+        "--body-read-timeout",
+        "120",
+        "--request-timeout",
+        "120",
+    ];
+    let (mut server, base_url) = Binary::serve_with_args(
+        &dir.path().join("data"),
+        &dir.path().join("dist"),
+        &timeouts,
+        &[],
+    );
+    let addr = base_url.trim_start_matches("http://");
+
+    // A request whose body stops after a few bytes stays in flight.
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = "POST /login HTTP/1.1\r\nHost: test\r\n\
+                Content-Type: application/x-www-form-urlencoded\r\n\
+                Content-Length: 70\r\n\r\ntoken=";
+    stream.write_all(head.as_bytes()).await.expect("write");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let started = Instant::now();
+    server.send_sigterm();
+    let exit = server.wait_at_most(Duration::from_secs(5));
+
+    assert_eq!(exit, Some(Some(0)), "{}", server.stderr());
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    let stderr = server.stderr();
+    assert!(stderr.contains("the shutdown deadline passed"), "{stderr}");
+    assert!(stderr.contains("server stopped"), "{stderr}");
+}
+
+#[test]
+fn serve_help_lists_timeouts() {
+    let mut help = Binary::spawn(&["serve", "--help"], &[]);
+
+    assert_eq!(help.wait(), Some(0));
+    let stdout = help.stdout();
+    for option in [
+        "--header-read-timeout <SECONDS>",
+        "--body-read-timeout <SECONDS>",
+        "--request-timeout <SECONDS>",
+        "--shutdown-timeout <SECONDS>",
+    ] {
+        assert!(stdout.contains(option), "{option}: {stdout}");
+    }
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{login_link_from, Binary};
+use common::{login_link_from, session_cookie, sign_in, Binary};
 use reqwest::header::HeaderMap;
 use serde_json::json;
 
@@ -57,14 +57,10 @@ async fn canary_value_never_leaks() {
 
     // Sign in through the printed link, and get an API token as well.
     let link = login_link_from(&server.stdout()).expect("login link");
-    let response = client.get(&link).send().await.expect("sent");
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .expect("ASCII")
-        .split(';')
-        .next()
-        .expect("pair")
-        .to_owned();
+    seen.record(client.get(&link).send().await.expect("sent"))
+        .await;
+    let response = sign_in(&client, &link).await;
+    let cookie = session_cookie(&response);
     seen.record(response).await;
     let mut add = Binary::spawn(
         &[

@@ -2,11 +2,12 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context;
 use secrets_core::CompanyId;
 
-use crate::http::{app, AppState};
+use crate::http::{self, AppState, Timeouts};
 use crate::store::{CredentialKind, MemberName, Store};
 
 use super::login_link::login_link;
@@ -16,6 +17,11 @@ use super::open_store;
 /// directory, so that a new installation can be opened at once.
 const FIRST_COMPANY: &str = "acme";
 const FIRST_MEMBER: &str = "owner";
+
+/// How long the runtime waits for blocking store operations after the
+/// server stopped. An operation waiting for the database's write lock can
+/// take up to 10 seconds.
+const RUNTIME_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Arguments of `serve`.
 #[derive(Debug, clap::Args)]
@@ -29,13 +35,46 @@ pub(super) struct ServeArgs {
     /// Directory of the built SPA (its index.html and assets).
     #[arg(long, default_value = "./dist")]
     dist_dir: PathBuf,
+    /// Seconds a client has to send a request's headers. Idle and slower
+    /// connections are closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    header_read_timeout: u64,
+    /// Seconds a request body may pause before the server gives up with
+    /// 408 Request Timeout.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    body_read_timeout: u64,
+    /// Seconds a request may take in total before the server gives up with
+    /// 503 Service Unavailable.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    request_timeout: u64,
+    /// Seconds that requests in flight get to finish after Ctrl-C or
+    /// SIGTERM. Then the server closes the remaining connections and exits.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    shutdown_timeout: u64,
+}
+
+impl ServeArgs {
+    fn timeouts(&self) -> Timeouts {
+        Timeouts {
+            header_read: Duration::from_secs(self.header_read_timeout),
+            body_read: Duration::from_secs(self.body_read_timeout),
+            request: Duration::from_secs(self.request_timeout),
+            shutdown: Duration::from_secs(self.shutdown_timeout),
+        }
+    }
 }
 
 /// Opens the store, then serves until Ctrl-C or SIGTERM.
 pub(super) fn run(args: ServeArgs) -> anyhow::Result<()> {
     let store = open_store(&args.data_dir)?;
     let runtime = tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
-    runtime.block_on(serve(args, store))
+    let result = runtime.block_on(serve(args, store));
+    // Dropping the runtime would wait for every store operation still
+    // running on the blocking thread pool. The shutdown deadline has passed
+    // already, so the wait is short: a write cut off before its commit is
+    // rolled back by SQLite.
+    runtime.shutdown_timeout(RUNTIME_SHUTDOWN_TIMEOUT);
+    result
 }
 
 async fn serve(args: ServeArgs, store: Store) -> anyhow::Result<()> {
@@ -57,11 +96,9 @@ async fn serve(args: ServeArgs, store: Store) -> anyhow::Result<()> {
         dist_dir = %args.dist_dir.display(),
         "listening on {base_url}"
     );
-    let state = AppState::new(store, args.dist_dir);
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server failed")?;
+    let timeouts = args.timeouts();
+    let state = AppState::new(store, args.dist_dir).with_timeouts(timeouts);
+    http::serve(listener, state, shutdown_signal()).await;
     tracing::info!("server stopped");
     Ok(())
 }

@@ -59,7 +59,7 @@ pub fn authorize(member: &Member, company: &str) -> Result<CompanyId, AppError> 
 /// cookie.
 fn presented_credential(headers: &HeaderMap) -> Option<(Zeroizing<String>, CredentialKind)> {
     if let Some(authorization) = headers.get(AUTHORIZATION) {
-        let token = authorization.to_str().ok()?.strip_prefix("Bearer ")?.trim();
+        let token = bearer_token(authorization.to_str().ok()?)?;
         return Some((Zeroizing::new(token.to_owned()), CredentialKind::Api));
     }
 
@@ -70,6 +70,16 @@ fn presented_credential(headers: &HeaderMap) -> Option<(Zeroizing<String>, Crede
         .flat_map(|header| header.split(';'))
         .find_map(|pair| pair.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('='))?;
     Some((Zeroizing::new(token.to_owned()), CredentialKind::Session))
+}
+
+/// Returns the token of an `Authorization: Bearer` header value. The scheme
+/// name is case-insensitive (RFC 9110, section 11.1), and any number of
+/// spaces or tabs may separate it from the token.
+fn bearer_token(authorization: &str) -> Option<&str> {
+    let (scheme, token) = authorization.trim().split_once([' ', '\t'])?;
+    scheme
+        .eq_ignore_ascii_case("Bearer")
+        .then(|| token.trim_start_matches([' ', '\t']))
 }
 
 #[cfg(test)]
@@ -90,6 +100,39 @@ mod tests {
             presented_credential(&headers(AUTHORIZATION, "Bearer abc")).expect("credential");
         assert_eq!(token.as_str(), "abc");
         assert_eq!(kind, CredentialKind::Api);
+    }
+
+    #[test]
+    fn bearer_token_scheme_any_case() {
+        for value in ["Bearer abc", "bearer abc", "BEARER abc", "bEaReR abc"] {
+            assert_eq!(bearer_token(value), Some("abc"), "{value}");
+        }
+    }
+
+    #[test]
+    fn bearer_token_extra_whitespace() {
+        for value in [
+            "Bearer   abc",
+            "Bearer \tabc",
+            " Bearer abc ",
+            "bearer\tabc",
+        ] {
+            assert_eq!(bearer_token(value), Some("abc"), "{value:?}");
+        }
+    }
+
+    #[test]
+    fn bearer_token_other_scheme_or_no_token() {
+        for value in [
+            "Basic abc",
+            "Bearerabc",
+            "Bearer",
+            "Bearer ",
+            "",
+            "BearerX abc",
+        ] {
+            assert_eq!(bearer_token(value), None, "{value:?}");
+        }
     }
 
     #[test]

@@ -2,11 +2,10 @@
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequest, Path, Request, State};
-use axum::http::header::LOCATION;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
-use secrets_core::api::{paths, CreateSecretRequest};
+use secrets_core::api::CreateSecretRequest;
 
 use super::auth::{authorize, Authenticated};
 use super::json_body::JsonBody;
@@ -39,6 +38,7 @@ pub(super) async fn create_secret(
     .map_err(|error| AppError::from_store(error, "create secret", Some(&company), Some(&key)))?;
     tracing::info!(company = %company, key = %key, "secret added");
 
-    let location = paths::secret(&company, &key);
-    Ok((StatusCode::CREATED, [(LOCATION, location)], Json(metadata)))
+    // No `Location` header: no route returns a single secret, so the URL of
+    // one would answer GET with 405.
+    Ok((StatusCode::CREATED, Json(metadata)))
 }

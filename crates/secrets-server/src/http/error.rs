@@ -45,6 +45,20 @@ pub enum AppError {
     /// 415: the body is not declared as JSON.
     #[error("Send the request body as JSON, with the header Content-Type: application/json.")]
     UnsupportedMediaType,
+    /// 408: the client paused longer than [`Timeouts::body_read`] while
+    /// sending the request body. No error code fits better than
+    /// `invalid_body`, and the message tells the client what to do.
+    ///
+    /// [`Timeouts::body_read`]: super::Timeouts::body_read
+    #[error("The request body arrived too slowly; send it again.")]
+    BodyTimeout,
+    /// 503: the request did not finish within [`Timeouts::request`]. The
+    /// cause may be a busy database or a client that sends its body very
+    /// slowly. The log line contains the route.
+    ///
+    /// [`Timeouts::request`]: super::Timeouts::request
+    #[error("The server did not finish the request in time. Try again; if it keeps failing, check the server log.")]
+    RequestTimeout,
     /// 400: the body is not JSON of the expected shape. The message is fixed
     /// text and never quotes the body, which may contain a value.
     #[error("{0}")]
@@ -99,6 +113,8 @@ impl AppError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::InvalidBody(_) => StatusCode::BAD_REQUEST,
+            Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::RequestTimeout => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -114,8 +130,10 @@ impl AppError {
             Self::DuplicateKey => ErrorCode::DuplicateKey,
             Self::LimitReached => ErrorCode::LimitReached,
             Self::PayloadTooLarge => ErrorCode::PayloadTooLarge,
-            Self::UnsupportedMediaType | Self::InvalidBody(_) => ErrorCode::InvalidBody,
-            Self::Internal { .. } => ErrorCode::Internal,
+            Self::UnsupportedMediaType | Self::InvalidBody(_) | Self::BodyTimeout => {
+                ErrorCode::InvalidBody
+            }
+            Self::RequestTimeout | Self::Internal { .. } => ErrorCode::Internal,
         }
     }
 }
@@ -142,8 +160,11 @@ impl IntoResponse for AppError {
             message: self.to_string(),
         };
         let mut response = (self.status(), Json(body)).into_response();
-        if matches!(self, Self::PayloadTooLarge) {
-            // The rest of the body stays unread, so the connection cannot
+        if matches!(
+            self,
+            Self::PayloadTooLarge | Self::BodyTimeout | Self::RequestTimeout
+        ) {
+            // The rest of the body may be unread, so the connection cannot
             // carry another request; tell the client not to reuse it.
             response
                 .headers_mut()

@@ -1,11 +1,13 @@
 //! [`JsonBody`]: a JSON request body extractor whose every rejection is an
 //! [`AppError`], so clients never receive axum's plain-text rejections.
 
+use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::HeaderMap;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::de::DeserializeOwned;
+use tower_http::timeout::TimeoutError;
 
 use super::AppError;
 
@@ -19,9 +21,8 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 /// A request body parsed from JSON.
 ///
 /// Rejects, in this order: a content type other than `application/json`
-/// (415), a `Content-Length` over [`MAX_BODY_BYTES`] before reading (413), a
-/// body that grows past the limit while streaming (413), and text that is not
-/// JSON of the expected shape (400).
+/// (415), the failures of [`read_body`] (413, 408 or 400), and text that is
+/// not JSON of the expected shape (400).
 #[derive(Debug)]
 pub struct JsonBody<T>(pub T);
 
@@ -36,26 +37,7 @@ where
         if !has_json_content_type(request.headers()) {
             return Err(AppError::UnsupportedMediaType);
         }
-        if declared_length(request.headers()).is_some_and(|length| length > MAX_BODY_BYTES as u64) {
-            return Err(AppError::PayloadTooLarge);
-        }
-
-        // NOTE: the collected buffers are freed without being zeroed; only the
-        // value parsed from them lives in zeroizing memory.
-        let collected = Limited::new(request.into_body(), MAX_BODY_BYTES)
-            .collect()
-            .await;
-        let bytes = match collected {
-            Ok(collected) => collected.to_bytes(),
-            Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => {
-                return Err(AppError::PayloadTooLarge)
-            }
-            Err(_) => {
-                return Err(AppError::InvalidBody(
-                    "The request body could not be read completely.",
-                ))
-            }
-        };
+        let bytes = read_body(request).await?;
 
         // serde_json's messages may quote the input, which can contain a
         // value, so the response says only which kind of problem it was.
@@ -66,6 +48,51 @@ where
             _ => AppError::InvalidBody("The request body is not valid JSON."),
         })
     }
+}
+
+/// Reads a whole request body of at most [`MAX_BODY_BYTES`].
+///
+/// Rejects a `Content-Length` over the limit before reading (413), a body
+/// that grows past the limit while streaming (413), a body that pauses
+/// longer than [`Timeouts::body_read`](super::Timeouts::body_read) (408),
+/// and a body that fails to arrive in any other way (400).
+pub(super) async fn read_body(request: Request) -> Result<Bytes, AppError> {
+    if declared_length(request.headers()).is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+        return Err(AppError::PayloadTooLarge);
+    }
+
+    // NOTE: the collected buffers are freed without being zeroed; only the
+    // value parsed from them lives in zeroizing memory.
+    let collected = Limited::new(request.into_body(), MAX_BODY_BYTES)
+        .collect()
+        .await;
+    match collected {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => {
+            Err(AppError::PayloadTooLarge)
+        }
+        Err(error) if caused_by::<TimeoutError>(error.as_ref()) => {
+            tracing::info!("the request body paused too long; responding 408");
+            Err(AppError::BodyTimeout)
+        }
+        Err(_) => Err(AppError::InvalidBody(
+            "The request body could not be read completely.",
+        )),
+    }
+}
+
+/// Returns `true` when `error` or one of its sources is an `E`. The
+/// timeout error of the body timeout layer reaches the handler wrapped in
+/// `axum::Error`, so a plain downcast does not find it.
+fn caused_by<E: std::error::Error + 'static>(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(cause) = current {
+        if cause.is::<E>() {
+            return true;
+        }
+        current = cause.source();
+    }
+    false
 }
 
 /// Returns `true` for `application/json`, with or without parameters such

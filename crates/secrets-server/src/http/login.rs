@@ -1,50 +1,89 @@
-//! `GET /login?token=T`: exchanges a one-time login link for a session
-//! cookie.
+//! `GET /login?token=T` and `POST /login`: exchange a one-time login link
+//! for a session cookie, in two steps.
+//!
+//! Opening the link only shows whom it signs in as; the session starts when
+//! the member presses the page's button, which posts the token back. A page
+//! of another site can make a browser open a link, but the same-origin
+//! check rejects its post, so it cannot replace a member's session with a
+//! session of the attacker's account (login cross-site request forgery).
 
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
-use axum::http::header::{LOCATION, SET_COOKIE};
-use axum::http::StatusCode;
+use axum::extract::{Query, Request, State};
+use axum::http::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use secrets_core::api::paths;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
 use super::auth::SESSION_COOKIE;
+use super::json_body::read_body;
+use super::login_pages::{confirm_page, cross_site_page, invalid_link_page, not_a_form_page};
+use super::same_origin::verify_same_origin;
 use super::{run_blocking, AppError, AppState};
 use crate::store::SESSION_TTL;
 
-/// Query of a login link.
+/// Query of a login link, and body of the sign-in form: both carry the
+/// token in the field `token`.
 #[derive(Deserialize)]
-pub(super) struct LoginQuery {
+pub(super) struct LoginToken {
     token: Option<Zeroizing<String>>,
 }
 
-/// Page shown for an unknown, used or expired login link.
-const INVALID_LINK_PAGE: &str = r#"<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>Login link invalid</title></head>
-<body>
-<h1>This login link is invalid or was already used</h1>
-<p>A login link works once and expires 15 minutes after it was created.</p>
-<p>To get a new one, run this on the server and open the link it prints:</p>
-<pre>secrets-server login-link --data-dir DATA_DIR --company COMPANY_ID --name YOUR_NAME</pre>
-</body>
-</html>
-"#;
-
-/// Marks the link's token as used, sets the session cookie and redirects to
-/// the company's Secrets section; responds 401 with an HTML page when the
-/// link is invalid, used or expired.
+/// Shows the page that names the company and member the link signs in as,
+/// with the sign-in form. The token stays unused. Responds 401 with an HTML
+/// page when the link is invalid, used or expired.
 #[tracing::instrument(skip_all)]
-pub(super) async fn login(
+pub(super) async fn show_login_page(
     State(state): State<AppState>,
-    query: Result<Query<LoginQuery>, QueryRejection>,
+    query: Result<Query<LoginToken>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let Some(token) = query.ok().and_then(|Query(query)| query.token) else {
         return Ok(invalid_link());
     };
 
+    let lookup_token = token.clone();
+    let member = run_blocking(&state, move |store| store.login_token_member(&lookup_token))
+        .await
+        .map_err(|error| AppError::from_store(error, "look up login link", None, None))?;
+    let Some(member) = member else {
+        tracing::info!("login link rejected");
+        return Ok(invalid_link());
+    };
+
+    let page = confirm_page(member.company.as_str(), &member.name, &token);
+    Ok(Html(page).into_response())
+}
+
+/// Checks that the form was sent from this server's own page, marks the
+/// token as used, sets the session cookie and redirects to the company's
+/// Secrets section. Responds 403 with an HTML page to a cross-site request,
+/// and 401 when the token is invalid, used or expired.
+#[tracing::instrument(skip_all)]
+pub(super) async fn sign_in(
+    State(state): State<AppState>,
+    request: Request,
+) -> Result<Response, AppError> {
+    // Check the origin before reading anything, so that a cross-site
+    // request changes nothing.
+    if let Err(reason) = verify_same_origin(request.headers()) {
+        tracing::warn!(%reason, "rejected a cross-site sign-in request");
+        return Ok((StatusCode::FORBIDDEN, Html(cross_site_page())).into_response());
+    }
+
+    // Read the token from the form.
+    if !has_form_content_type(request.headers()) {
+        return Ok((StatusCode::UNSUPPORTED_MEDIA_TYPE, Html(not_a_form_page())).into_response());
+    }
+    let body = read_body(request).await?;
+    let Some(token) = serde_urlencoded::from_bytes::<LoginToken>(&body)
+        .ok()
+        .and_then(|form| form.token)
+    else {
+        return Ok(invalid_link());
+    };
+
+    // Use the token up and start a session.
     let redeemed = run_blocking(&state, move |store| store.redeem_login_token(&token))
         .await
         .map_err(|error| AppError::from_store(error, "redeem login link", None, None))?;
@@ -70,5 +109,19 @@ pub(super) async fn login(
 }
 
 fn invalid_link() -> Response {
-    (StatusCode::UNAUTHORIZED, Html(INVALID_LINK_PAGE)).into_response()
+    (StatusCode::UNAUTHORIZED, Html(invalid_link_page())).into_response()
+}
+
+/// Returns `true` for `application/x-www-form-urlencoded`, with or without
+/// parameters, the type a browser gives an HTML form's body by default.
+fn has_form_content_type(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|essence| {
+            essence
+                .trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
 }

@@ -1,5 +1,5 @@
 //! The HTTP layer: the REST API v1, the login link route and the SPA's
-//! static files, on one router.
+//! static files, on one router, and the accept loop that serves it.
 //!
 //! Handlers parse requests into domain types, call the [`Store`] on the
 //! blocking thread pool and map [`StoreError`]s to responses through
@@ -12,7 +12,11 @@ mod error;
 mod json_body;
 mod list_secrets;
 mod login;
+mod login_pages;
+mod same_origin;
+mod serve;
 mod spa;
+mod timeouts;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,14 +24,19 @@ use std::time::Duration;
 
 use axum::extract::{MatchedPath, Request};
 use axum::handler::Handler;
-use axum::http::header::{CACHE_CONTROL, REFERRER_POLICY};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+    X_FRAME_OPTIONS,
+};
 use axum::http::HeaderValue;
+use axum::middleware;
 use axum::response::Response;
 use axum::routing::{any, delete, get};
 use axum::Router;
 use secrets_core::api::paths::{LOGIN_ROUTE, SECRETS_ROUTE, SECRET_ROUTE};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
@@ -36,6 +45,9 @@ use crate::store::{Store, StoreError};
 pub use auth::{authorize, SESSION_COOKIE};
 pub use error::AppError;
 pub use json_body::MAX_BODY_BYTES;
+pub use same_origin::{verify_same_origin, CrossOriginRequest};
+pub use serve::serve;
+pub use timeouts::Timeouts;
 
 /// State shared by every handler.
 #[derive(Clone, Debug)]
@@ -44,15 +56,25 @@ pub struct AppState {
     pub store: Arc<Store>,
     /// Directory of the built SPA, served for every path outside the API.
     pub dist_dir: Arc<PathBuf>,
+    /// Time limits for slow clients, slow requests and shutdown.
+    pub timeouts: Timeouts,
 }
 
 impl AppState {
-    /// Creates the state from an open store and the SPA's directory.
+    /// Creates the state from an open store and the SPA's directory, with
+    /// the default [`Timeouts`].
     pub fn new(store: Store, dist_dir: PathBuf) -> Self {
         Self {
             store: Arc::new(store),
             dist_dir: Arc::new(dist_dir),
+            timeouts: Timeouts::default(),
         }
+    }
+
+    /// Replaces the time limits.
+    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
     }
 }
 
@@ -76,13 +98,9 @@ pub fn app(state: AppState) -> Router {
         .route("/api/{*rest}", any(error::api_not_found))
         .method_not_allowed_fallback(error::method_not_allowed);
 
-    // The login route carries a token in its query, so its page must not
-    // leak the URL through the Referer header, nor be cached.
-    let login = Router::new().route(LOGIN_ROUTE, get(login::login)).layer(
-        SetResponseHeaderLayer::overriding(
-            REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ),
+    let login = Router::new().route(
+        LOGIN_ROUTE,
+        get(login::show_login_page).post(login::sign_in),
     );
 
     Router::new()
@@ -90,6 +108,34 @@ pub fn app(state: AppState) -> Router {
         .merge(login)
         .layer(no_store)
         .fallback_service(spa_files)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            timeouts::limit_request_time,
+        ))
+        .layer(RequestBodyTimeoutLayer::new(state.timeouts.body_read))
+        // Headers for every response, the SPA's files and error pages
+        // included. No other site may frame a page, so none can trick a
+        // member into pressing the login page's button. Browsers may not
+        // guess content types. No page sends a Referer, because a login
+        // link's query contains its token.
+        // NOTE: the content security policy has only `frame-ancestors` for
+        // now, so it does not restrict scripts or other resources.
+        .layer(SetResponseHeaderLayer::overriding(
+            X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)

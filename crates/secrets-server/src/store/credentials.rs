@@ -9,7 +9,7 @@ use std::fmt;
 use std::time::Duration;
 
 use rand::RngCore;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
@@ -134,6 +134,17 @@ impl Store {
         })
     }
 
+    /// Returns the member that an unused, unexpired login token signs in,
+    /// without using the token up, so that a page can show whom a link
+    /// signs in as before the member confirms.
+    #[tracing::instrument(level = "trace", skip_all)]
+    pub fn login_token_member(&self, token: &str) -> Result<Option<Member>, StoreError> {
+        self.read(|connection| {
+            let found = find_login_token(connection, token, now())?;
+            Ok(found.map(|(_, member)| member))
+        })
+    }
+
     /// Marks an unused, unexpired login token as used and opens a session
     /// for its member, in one transaction so that a link works only once.
     /// Returns `None` when the token is unknown, used or expired.
@@ -142,24 +153,15 @@ impl Store {
         let session = Token::generate();
         self.write(|transaction| {
             let current_time = now();
-            let found = transaction
-                .query_row(
-                    "SELECT c.id, m.id, m.company_id, m.name
-                     FROM credentials c JOIN members m ON m.id = c.member_id
-                     WHERE c.token_hash = ?1 AND c.kind = 'login' AND c.used_at IS NULL AND c.expires_at > ?2",
-                    params![hash_token(token), current_time],
-                    |row| {
-                        let member =
-                            Member { id: row.get(1)?, company: company_from_column(row.get(2)?)?, name: row.get(3)? };
-                        Ok((row.get::<_, i64>(0)?, member))
-                    },
-                )
-                .optional()?;
-            let Some((credential_id, member)) = found else {
+            let Some((credential_id, member)) = find_login_token(transaction, token, current_time)?
+            else {
                 return Ok(None);
             };
 
-            transaction.execute("UPDATE credentials SET used_at = ?1 WHERE id = ?2", params![current_time, credential_id])?;
+            transaction.execute(
+                "UPDATE credentials SET used_at = ?1 WHERE id = ?2",
+                params![current_time, credential_id],
+            )?;
             transaction.execute(
                 "INSERT INTO credentials (token_hash, member_id, kind, created_at, expires_at)
                  VALUES (?1, ?2, 'session', ?3, ?4)",
@@ -174,6 +176,29 @@ impl Store {
         })
         .map(|member| member.map(|member| (member, session)))
     }
+}
+
+/// Returns the credential ID and member of an unused login token that has
+/// not expired at `current_time`.
+fn find_login_token(
+    connection: &Connection,
+    token: &str,
+    current_time: i64,
+) -> Result<Option<(i64, Member)>, StoreError> {
+    let found = connection
+        .query_row(
+            "SELECT c.id, m.id, m.company_id, m.name
+             FROM credentials c JOIN members m ON m.id = c.member_id
+             WHERE c.token_hash = ?1 AND c.kind = 'login' AND c.used_at IS NULL AND c.expires_at > ?2",
+            params![hash_token(token), current_time],
+            |row| {
+                let member =
+                    Member { id: row.get(1)?, company: company_from_column(row.get(2)?)?, name: row.get(3)? };
+                Ok((row.get::<_, i64>(0)?, member))
+            },
+        )
+        .optional()?;
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -19,8 +19,9 @@ mod members;
 mod open_value;
 mod schema;
 
-use std::fs::DirBuilder;
-use std::os::unix::fs::DirBuilderExt;
+use std::fs::{self, DirBuilder, OpenOptions, Permissions};
+use std::io::ErrorKind;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -84,6 +85,15 @@ pub enum StoreError {
     /// A decrypted value is not valid UTF-8 or breaks the value rules.
     #[error("a decrypted value is not a valid secret value")]
     CorruptValue,
+    /// A database file could not be created or made private.
+    #[error("failed to create or restrict the permissions of {path}")]
+    DatabaseFile {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The data directory could not be created.
     #[error("failed to create the data directory {path}")]
     DataDir {
@@ -107,7 +117,9 @@ impl Store {
     /// created with.
     pub fn open(data_dir: &Path, master_key: MasterKey) -> Result<Self, StoreError> {
         create_data_dir(data_dir)?;
+        warn_if_data_dir_shared(data_dir);
         let path = data_dir.join(DATABASE_FILE);
+        restrict_database_files(&path)?;
         let mut connection = open_connection(&path)?;
 
         let journal_mode: String =
@@ -188,6 +200,70 @@ pub fn create_data_dir(data_dir: &Path) -> Result<(), StoreError> {
             path: data_dir.to_owned(),
             source,
         })
+}
+
+/// Logs a warning when users other than the owner may enter the data
+/// directory, as when it existed before the first start with the usual
+/// mode 0755. The directory is left as it is, because it may be shared on
+/// purpose, for example the current directory.
+fn warn_if_data_dir_shared(data_dir: &Path) {
+    match fs::metadata(data_dir) {
+        Ok(metadata) if metadata.permissions().mode() & 0o077 != 0 => tracing::warn!(
+            path = %data_dir.display(),
+            mode = format!("{:o}", metadata.permissions().mode() & 0o777),
+            "other users can access the data directory; restrict it with `chmod 700 {}`",
+            data_dir.display()
+        ),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(
+            path = %data_dir.display(),
+            %error,
+            "failed to read the permissions of the data directory"
+        ),
+    }
+}
+
+/// Creates the database file with mode 0600 before SQLite opens it, and
+/// restricts an existing database, `-wal` or `-shm` file that other users
+/// could read to 0600. SQLite creates the `-wal` and `-shm` files with the
+/// permissions of the database file, so all three stay private even in a
+/// data directory that others can enter.
+fn restrict_database_files(path: &Path) -> Result<(), StoreError> {
+    let file_error = |file: &Path| {
+        let file = file.to_owned();
+        move |source| StoreError::DatabaseFile { path: file, source }
+    };
+
+    // `create` without `truncate` leaves an existing database unchanged.
+    OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+        .map_err(file_error(path))?;
+
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let mut shm = path.as_os_str().to_owned();
+    shm.push("-shm");
+    for file in [path.to_owned(), PathBuf::from(wal), PathBuf::from(shm)] {
+        let metadata = match fs::metadata(&file) {
+            Ok(metadata) => metadata,
+            Err(error) if error.kind() == ErrorKind::NotFound => continue,
+            Err(error) => return Err(file_error(&file)(error)),
+        };
+        let mode = metadata.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            fs::set_permissions(&file, Permissions::from_mode(0o600)).map_err(file_error(&file))?;
+            tracing::warn!(
+                path = %file.display(),
+                old_mode = format!("{mode:o}"),
+                "other users could read a database file; restricted it to mode 600"
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Returns the current time as seconds since the Unix epoch, the unit of

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use secrets_core::CompanyId;
 use secrets_server::crypto::MasterKey;
 use secrets_server::store::{CredentialKind, Member, MemberName, Store};
-use secrets_server::{app, AppState};
+use secrets_server::{serve, AppState, Timeouts};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -49,14 +49,26 @@ impl TestServer {
 
     /// Starts a server over `dir/data` that serves the SPA from `dist_dir`.
     pub async fn start_in(dir: TempDir, dist_dir: PathBuf) -> Self {
+        Self::start_with(dir, dist_dir, Timeouts::default()).await
+    }
+
+    /// Starts a server whose dist directory does not exist, with these
+    /// time limits.
+    pub async fn start_with_timeouts(timeouts: Timeouts) -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let dist_dir = dir.path().join("dist");
+        Self::start_with(dir, dist_dir, timeouts).await
+    }
+
+    async fn start_with(dir: TempDir, dist_dir: PathBuf, timeouts: Timeouts) -> Self {
         let store = Store::open(&dir.path().join("data"), test_master_key()).expect("open store");
-        let state = AppState::new(store, dist_dir);
+        let state = AppState::new(store, dist_dir).with_timeouts(timeouts);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("local address");
-        let router = app(state.clone());
-        tokio::spawn(async move { axum::serve(listener, router).await });
+        let served = state.clone();
+        tokio::spawn(async move { serve(listener, served, std::future::pending()).await });
 
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -225,7 +237,18 @@ impl Binary {
 
     /// Spawns `serve` on a free port of 127.0.0.1 and waits until it listens.
     pub fn serve(data_dir: &Path, dist_dir: &Path, env: &[(&str, &str)]) -> (Self, String) {
-        let args = [
+        Self::serve_with_args(data_dir, dist_dir, &[], env)
+    }
+
+    /// Spawns `serve` with `extra_args` added, on a free port of 127.0.0.1,
+    /// and waits until it listens.
+    pub fn serve_with_args(
+        data_dir: &Path,
+        dist_dir: &Path,
+        extra_args: &[&str],
+        env: &[(&str, &str)],
+    ) -> (Self, String) {
+        let mut args = vec![
             "serve",
             "--addr",
             "127.0.0.1:0",
@@ -234,6 +257,7 @@ impl Binary {
             "--dist-dir",
             dist_dir.to_str().expect("UTF-8 path"),
         ];
+        args.extend_from_slice(extra_args);
         let binary = Self::spawn(&args, env);
         let base_url = binary.wait_for_base_url();
         (binary, base_url)
@@ -263,14 +287,34 @@ impl Binary {
         status.code()
     }
 
+    /// Waits up to `limit` for the process to exit. Returns its exit code,
+    /// or `None` when it is still running.
+    pub fn wait_at_most(&mut self, limit: Duration) -> Option<Option<i32>> {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("poll child") {
+                // Let the reader threads drain the pipes.
+                std::thread::sleep(Duration::from_millis(200));
+                return Some(status.code());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
     /// Sends SIGTERM to the child (by its PID) and waits for it to exit.
     pub fn terminate(&mut self) -> Option<i32> {
+        self.send_sigterm();
+        self.wait()
+    }
+
+    /// Sends SIGTERM to the child, by its PID.
+    pub fn send_sigterm(&self) {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
             .expect("run kill");
         assert!(status.success());
-        self.wait()
     }
 
     pub fn stdout(&self) -> String {
@@ -303,6 +347,38 @@ fn collect(pipe: impl Read + Send + 'static) -> Arc<Mutex<String>> {
         }
     });
     buffer
+}
+
+/// Returns the token of a login link: the text after `token=`.
+pub fn token_of_link(link: &str) -> &str {
+    link.split("token=").nth(1).expect("link has a token")
+}
+
+/// Signs in with a login link as a browser does: opens the link, then
+/// posts its token from the same origin. Returns the response to the post.
+pub async fn sign_in(client: &reqwest::Client, link: &str) -> reqwest::Response {
+    let page = client.get(link).send().await.expect("sent");
+    assert_eq!(page.status(), 200, "login page");
+    let origin = link.split("/login").next().expect("origin");
+    client
+        .post(format!("{origin}/login"))
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("token", token_of_link(link))])
+        .send()
+        .await
+        .expect("sent")
+}
+
+/// Returns the `name=value` pair of the session cookie that a sign-in
+/// response sets.
+pub fn session_cookie(response: &reqwest::Response) -> String {
+    response.headers()["set-cookie"]
+        .to_str()
+        .expect("ASCII")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned()
 }
 
 /// Returns the login link printed by a first start: the stdout line that
