@@ -8,7 +8,9 @@
 use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use secrets_core::api::{paths, CreateSecretRequest, ErrorBody, SecretList, SecretMetadata};
+use secrets_core::api::{
+    paths, CreateSecretRequest, ErrorBody, ErrorCode, SecretList, SecretMetadata,
+};
 use secrets_core::{CompanyId, SecretKey};
 use serde::de::DeserializeOwned;
 use web_sys::RequestCache;
@@ -171,6 +173,21 @@ pub enum ApiError {
     InvalidRequest,
 }
 
+impl ApiError {
+    /// Returns `true` when the server rejected a create because of secrets
+    /// that a list loaded earlier may not show: the key is taken, or the
+    /// company has reached its limit.
+    pub fn is_list_out_of_date(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Rejected(ErrorBody {
+                code: ErrorCode::DuplicateKey | ErrorCode::LimitReached,
+                ..
+            })
+        )
+    }
+}
+
 /// Decodes a successful response as `T`, or turns an error response into an
 /// [`ApiError`].
 async fn decode_json<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
@@ -202,7 +219,6 @@ fn error_from_status(status: u16, body: Option<ErrorBody>) -> ApiError {
 
 #[cfg(test)]
 mod tests {
-    use secrets_core::api::ErrorCode;
     use secrets_core::DUPLICATE_KEY_MESSAGE;
 
     use super::*;
@@ -243,6 +259,23 @@ mod tests {
             ApiError::Rejected(duplicate_body()).to_string(),
             DUPLICATE_KEY_MESSAGE
         );
+    }
+
+    #[cfg_attr(not(target_family = "wasm"), test)]
+    #[cfg_attr(target_family = "wasm", wasm_bindgen_test::wasm_bindgen_test)]
+    fn list_out_of_date_codes() {
+        let rejected = |code| {
+            ApiError::Rejected(ErrorBody {
+                code,
+                message: String::new(),
+            })
+        };
+        assert!(rejected(ErrorCode::DuplicateKey).is_list_out_of_date());
+        assert!(rejected(ErrorCode::LimitReached).is_list_out_of_date());
+        assert!(!rejected(ErrorCode::InvalidKey).is_list_out_of_date());
+        assert!(!rejected(ErrorCode::InvalidValue).is_list_out_of_date());
+        assert!(!ApiError::Network.is_list_out_of_date());
+        assert!(!ApiError::Server { status: 409 }.is_list_out_of_date());
     }
 
     #[cfg_attr(not(target_family = "wasm"), test)]

@@ -13,3 +13,4 @@ pub mod api;
 pub mod app;
 pub mod components;
 mod form_messages;
+mod textarea_text;

@@ -2,17 +2,24 @@
 //! as an owner would, wait for the reactive system, and check the DOM.
 //!
 //! The API handle points at port 1 of 127.0.0.1, which browsers refuse to
-//! connect to, so every request fails at once with a network error.
+//! connect to, so every request fails at once with a network error. Tests
+//! that need the server's responses replace the page's `fetch` with a
+//! [`FetchMock`], so no request leaves the page.
 
 use leptos::prelude::*;
 use leptos::task::tick;
-use secrets_core::{CompanyId, SecretKey, DUPLICATE_KEY_MESSAGE};
+use secrets_core::api::{paths, ErrorBody, ErrorCode, SecretList, SecretMetadata};
+use secrets_core::{
+    limit_reached_message, CompanyId, Description, SecretKey, DUPLICATE_KEY_MESSAGE,
+};
 use secrets_section::api::Api;
 use secrets_section::components::{SecretForm, SecretsSection};
-use wasm_bindgen::JsCast;
+use serde_json::json;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{
-    Event, EventInit, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlTextAreaElement,
+    ClipboardEvent, ClipboardEventInit, DataTransfer, Event, EventInit, HtmlButtonElement,
+    HtmlElement, HtmlInputElement, HtmlTextAreaElement,
 };
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -99,6 +106,7 @@ fn mount_form(existing_keys: &[&str]) -> Mounted {
                 existing_keys=existing_keys
                 at_limit=false
                 on_saved=Callback::new(|_| {})
+                on_conflict=Callback::new(|()| {})
             />
         }
     });
@@ -154,6 +162,155 @@ async fn sleep(milliseconds: i32) {
     wasm_bindgen_futures::JsFuture::from(promise)
         .await
         .expect("timeout resolves");
+}
+
+/// Dispatches a `paste` event whose clipboard contains `text` as
+/// `text/plain`, as a browser does before it inserts the text. Returns
+/// `true` when a handler prevented the browser's own insertion.
+fn paste(target: &HtmlElement, text: &str) -> bool {
+    let clipboard = DataTransfer::new().expect("create DataTransfer");
+    clipboard
+        .set_data("text/plain", text)
+        .expect("set clipboard text");
+    let init = ClipboardEventInit::new();
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    init.set_clipboard_data(Some(&clipboard));
+    let event = ClipboardEvent::new_with_event_init_dict("paste", &init).expect("create paste");
+    target.dispatch_event(&event).expect("dispatch paste");
+    event.default_prevented()
+}
+
+fn metadata(key: &str) -> SecretMetadata {
+    SecretMetadata {
+        key: SecretKey::parse(key).expect("valid key"),
+        description: Description::default(),
+        created_at: "2025-12-04T21:22:00Z".to_owned(),
+        created_by: "Ada".to_owned(),
+    }
+}
+
+fn list_body(keys: &[&str], limit: usize) -> serde_json::Value {
+    let list = SecretList {
+        secrets: keys.iter().map(|key| metadata(key)).collect(),
+        limit,
+    };
+    serde_json::to_value(list).expect("serialize list")
+}
+
+fn error_body(code: ErrorCode, message: &str) -> serde_json::Value {
+    let body = ErrorBody {
+        code,
+        message: message.to_owned(),
+    };
+    serde_json::to_value(body).expect("serialize error")
+}
+
+fn secrets_path() -> String {
+    paths::secrets(&company())
+}
+
+fn secret_path(key: &str) -> String {
+    paths::secret(&company(), &SecretKey::parse(key).expect("valid key"))
+}
+
+/// Replaces the page's `fetch` until dropped. The mock logs each request
+/// and returns the next response queued for its method and path. The last
+/// response of a queue repeats, and a request with no queue fails as a
+/// network error does.
+struct FetchMock {
+    mock: JsValue,
+}
+
+impl FetchMock {
+    /// Installs the mock. `routes` maps `"METHOD /path"` to a list of
+    /// `{"status": …, "body": …}` responses; a missing body sends none.
+    fn install(routes: serde_json::Value) -> Self {
+        let install = js_sys::Function::new_with_args(
+            "routes",
+            r#"
+            // A test that panics never drops its mock, so keep the real
+            // `fetch` where the next mock finds it.
+            globalThis.realFetch ??= globalThis.fetch;
+            const original = globalThis.realFetch;
+            const requests = [];
+            globalThis.fetch = async (input, init) => {
+                const request = new Request(input, init);
+                const path = new URL(request.url).pathname;
+                const body = await request.text();
+                requests.push({ method: request.method, path, body });
+                const queue = routes[request.method + " " + path];
+                if (!queue || queue.length === 0) {
+                    throw new TypeError("no mocked response for " + request.method + " " + path);
+                }
+                const next = queue.length > 1 ? queue.shift() : queue[0];
+                const text = next.body === undefined ? null : JSON.stringify(next.body);
+                return new Response(text, {
+                    status: next.status,
+                    headers: { "Content-Type": "application/json" },
+                });
+            };
+            return { requests, restore: () => { globalThis.fetch = original; } };
+            "#,
+        );
+        let routes = js_sys::JSON::parse(&routes.to_string()).expect("routes are JSON");
+        let mock = install
+            .call1(&JsValue::NULL, &routes)
+            .expect("install fetch mock");
+        Self { mock }
+    }
+
+    /// Returns the `(method, path, body)` of every request so far.
+    fn requests(&self) -> Vec<(String, String, String)> {
+        let requests: js_sys::Array = js_sys::Reflect::get(&self.mock, &"requests".into())
+            .expect("requests")
+            .unchecked_into();
+        requests
+            .iter()
+            .map(|request| {
+                let field = |name: &str| {
+                    js_sys::Reflect::get(&request, &name.into())
+                        .ok()
+                        .and_then(|value| value.as_string())
+                        .unwrap_or_default()
+                };
+                (field("method"), field("path"), field("body"))
+            })
+            .collect()
+    }
+
+    fn count(&self, method: &str, path: &str) -> usize {
+        self.requests()
+            .iter()
+            .filter(|(logged_method, logged_path, _)| {
+                logged_method == method && logged_path == path
+            })
+            .count()
+    }
+}
+
+impl Drop for FetchMock {
+    fn drop(&mut self) {
+        if let Ok(restore) = js_sys::Reflect::get(&self.mock, &"restore".into()) {
+            let restore: js_sys::Function = restore.unchecked_into();
+            _ = restore.call0(&JsValue::NULL);
+        }
+    }
+}
+
+/// Waits up to two seconds for `condition` to hold.
+async fn wait_until(mut condition: impl FnMut() -> bool) -> bool {
+    for _ in 0..40 {
+        if condition() {
+            return true;
+        }
+        sleep(50).await;
+    }
+    condition()
+}
+
+fn focused_element() -> Option<web_sys::Element> {
+    document().active_element()
 }
 
 /// Waits up to two seconds for an element that matches `selector`.
@@ -442,4 +599,254 @@ async fn fields_have_labels_and_messages() {
             .as_deref(),
         Some("alert")
     );
+}
+
+#[wasm_bindgen_test]
+async fn value_paste_keeps_crlf() {
+    let mock = FetchMock::install(json!({
+        format!("POST {}", secrets_path()): [{ "status": 201, "body": metadata("PEM") }],
+    }));
+    let form = mount_form(&[]);
+    let value = form.value_input();
+    type_into(&form.key_input(), "PEM").await;
+
+    // Paste text with CRLF line breaks, then type one more character at the
+    // end, as the owner would.
+    value.focus().expect("focus value");
+    assert!(paste(&value, "a\r\nb\r\n"), "paste left to the browser");
+    tick().await;
+    assert_eq!(value.value(), "a\nb\n");
+    assert_eq!(value.selection_start().expect("caret"), Some(4));
+    value.set_value("a\nb\nc");
+    dispatch(&value, "input", true);
+    tick().await;
+    form.save_button().click();
+
+    let sent = wait_until(|| mock.count("POST", &secrets_path()) == 1).await;
+    assert!(sent, "no create request");
+    let requests = mock.requests();
+    let body: serde_json::Value = serde_json::from_str(&requests[0].2).expect("JSON body");
+    assert_eq!(body["value"], "a\r\nb\r\nc");
+    assert_eq!(body["key"], "PEM");
+}
+
+#[wasm_bindgen_test]
+async fn value_paste_replaces_selection() {
+    let mock = FetchMock::install(json!({
+        format!("POST {}", secrets_path()): [{ "status": 201, "body": metadata("ENV") }],
+    }));
+    let form = mount_form(&[]);
+    let value = form.value_input();
+    type_into(&form.key_input(), "ENV").await;
+    value.focus().expect("focus value");
+    assert!(paste(&value, "A=1\r\nB=2\r\n"));
+    tick().await;
+
+    // Select "1\nB" and paste over it; then delete the last line break.
+    value.set_selection_range(2, 5).expect("select");
+    assert!(paste(&value, "9\r\nC"));
+    tick().await;
+    assert_eq!(value.value(), "A=9\nC=2\n");
+    assert_eq!(value.selection_start().expect("caret"), Some(5));
+    value.set_value("A=9\nC=2");
+    dispatch(&value, "input", true);
+    tick().await;
+    form.save_button().click();
+
+    assert!(wait_until(|| mock.count("POST", &secrets_path()) == 1).await);
+    let requests = mock.requests();
+    let body: serde_json::Value = serde_json::from_str(&requests[0].2).expect("JSON body");
+    assert_eq!(body["value"], "A=9\r\nC=2");
+}
+
+#[wasm_bindgen_test]
+async fn value_paste_without_cr_left_to_browser() {
+    let form = mount_form(&[]);
+    let value = form.value_input();
+
+    assert!(!paste(&value, "no carriage return\n"));
+}
+
+#[wasm_bindgen_test]
+async fn saved_form_clears_every_field() {
+    let mock = FetchMock::install(json!({
+        format!("POST {}", secrets_path()): [{ "status": 201, "body": metadata("PEM") }],
+    }));
+    let form = mount_form(&[]);
+    let value = form.value_input();
+    type_into(&form.key_input(), "PEM").await;
+    assert!(paste(&value, "x\r\ny"));
+    type_into(&form.find("#secret-description"), "Key file").await;
+
+    form.save_button().click();
+    let cleared = wait_until(|| form.key_input().value().is_empty()).await;
+
+    assert!(cleared, "key kept after a confirmed save");
+    assert_eq!(mock.count("POST", &secrets_path()), 1);
+    assert_eq!(value.value(), "");
+    assert_eq!(
+        form.find::<HtmlInputElement>("#secret-description").value(),
+        ""
+    );
+    assert!(form.save_button().disabled());
+}
+
+#[wasm_bindgen_test]
+async fn form_error_clears_on_edit() {
+    let fields = ["#secret-key", "#secret-value", "#secret-description"];
+    for field in fields {
+        let form = mount_form(&[]);
+        type_into(&form.key_input(), "API_KEY").await;
+        type_into(&form.value_input(), "sk_test_123").await;
+        form.save_button().click();
+        let failed = wait_until(|| !form.text("#secret-form-error").is_empty()).await;
+        assert!(failed, "{field}: no error after a failed save");
+
+        let element: HtmlElement = form.find(field);
+        let typed = if field == "#secret-key" {
+            "API_KEY_2"
+        } else {
+            "more"
+        };
+        type_into(&element, typed).await;
+
+        assert_eq!(form.text("#secret-form-error"), "", "{field}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn duplicate_rejection_reloads_list() {
+    let mock = FetchMock::install(json!({
+        format!("GET {}", secrets_path()): [
+            { "status": 200, "body": list_body(&[], 50) },
+            { "status": 200, "body": list_body(&["API_KEY"], 50) },
+        ],
+        format!("POST {}", secrets_path()): [
+            { "status": 409, "body": error_body(ErrorCode::DuplicateKey, DUPLICATE_KEY_MESSAGE) },
+        ],
+    }));
+    let section = mount_section();
+    assert!(
+        wait_for(&section, ".secrets-empty").await,
+        "list not loaded"
+    );
+    type_into(&section.key_input(), "API_KEY").await;
+    type_into(&section.value_input(), "sk_test_123").await;
+
+    section.save_button().click();
+    let reloaded = wait_for(&section, "li[data-key=API_KEY]").await;
+
+    assert!(reloaded, "list not reloaded after the rejection");
+    assert_eq!(mock.count("GET", &secrets_path()), 2);
+    assert_eq!(section.text(".secrets-count"), "1 of 50");
+    assert_eq!(section.text("#secret-form-error"), DUPLICATE_KEY_MESSAGE);
+    assert_eq!(section.text("#secret-key-message"), DUPLICATE_KEY_MESSAGE);
+    assert!(section.save_button().disabled());
+    assert_eq!(section.value_input().value(), "sk_test_123");
+}
+
+#[wasm_bindgen_test]
+async fn limit_rejection_reloads_list() {
+    let message = limit_reached_message();
+    let mock = FetchMock::install(json!({
+        format!("GET {}", secrets_path()): [
+            { "status": 200, "body": list_body(&["A_KEY"], 2) },
+            { "status": 200, "body": list_body(&["A_KEY", "B_KEY"], 2) },
+        ],
+        format!("POST {}", secrets_path()): [
+            { "status": 409, "body": error_body(ErrorCode::LimitReached, &message) },
+        ],
+    }));
+    let section = mount_section();
+    assert!(
+        wait_for(&section, "li[data-key=A_KEY]").await,
+        "list not loaded"
+    );
+    type_into(&section.key_input(), "C_KEY").await;
+    type_into(&section.value_input(), "sk_test_123").await;
+
+    section.save_button().click();
+    let reloaded = wait_for(&section, "li[data-key=B_KEY]").await;
+
+    assert!(reloaded, "list not reloaded after the rejection");
+    assert_eq!(mock.count("GET", &secrets_path()), 2);
+    assert_eq!(section.text(".secrets-count"), "2 of 2");
+    assert!(section.exists(".secret-form-limit"), "no limit message");
+    assert!(section.save_button().disabled());
+}
+
+#[wasm_bindgen_test]
+async fn network_failure_keeps_list() {
+    let mock = FetchMock::install(json!({
+        format!("GET {}", secrets_path()): [{ "status": 200, "body": list_body(&["A_KEY"], 50) }],
+    }));
+    let section = mount_section();
+    assert!(
+        wait_for(&section, "li[data-key=A_KEY]").await,
+        "list not loaded"
+    );
+    type_into(&section.key_input(), "B_KEY").await;
+    type_into(&section.value_input(), "sk_test_123").await;
+
+    section.save_button().click();
+    let failed = wait_until(|| !section.text("#secret-form-error").is_empty()).await;
+
+    assert!(failed, "no error after a failed save");
+    assert_eq!(mock.count("GET", &secrets_path()), 1);
+    assert!(
+        !section.exists("li[data-key=B_KEY]"),
+        "unconfirmed secret listed"
+    );
+}
+
+/// Mounts a section that lists `keys`, deletes `deleted` with its Delete
+/// button focused, and responds to the delete with `status`. Returns the
+/// `id` of the element that has the focus afterwards, or the `data-key` of
+/// the row when the focus is on a Delete button.
+async fn focus_after_delete(keys: &[&str], deleted: &str, status: u16) -> String {
+    let _mock = FetchMock::install(json!({
+        format!("GET {}", secrets_path()): [{ "status": 200, "body": list_body(keys, 50) }],
+        format!("DELETE {}", secret_path(deleted)): [
+            if status == 204 { json!({ "status": 204 }) }
+            else { json!({ "status": status, "body": error_body(ErrorCode::NotFound, "not found") }) },
+        ],
+    }));
+    let section = mount_section();
+    let row = format!("li[data-key={deleted}]");
+    assert!(wait_for(&section, &row).await, "list not loaded");
+    let button: HtmlButtonElement = section.find(&format!("{row} .secret-row-delete"));
+    button.focus().expect("focus Delete");
+
+    button.click();
+    let removed = wait_until(|| !section.exists(&row)).await;
+    assert!(removed, "{deleted}: row kept");
+    sleep(100).await;
+
+    let Some(focused) = focused_element() else {
+        return String::new();
+    };
+    if !focused.id().is_empty() {
+        return focused.id();
+    }
+    let focused_row = focused.closest("li").ok().flatten();
+    let is_delete_button = focused.class_list().contains("secret-row-delete");
+    match focused_row.and_then(|row| row.get_attribute("data-key")) {
+        Some(key) if is_delete_button => key,
+        _ => focused.tag_name(),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn delete_moves_focus_to_neighbour() {
+    // (listed keys, deleted key, delete status, expected focus)
+    let cases = [
+        (&["A_KEY", "B_KEY", "C_KEY"][..], "B_KEY", 204, "C_KEY"),
+        (&["A_KEY", "B_KEY", "C_KEY"][..], "C_KEY", 204, "B_KEY"),
+        (&["A_KEY", "B_KEY"][..], "A_KEY", 404, "B_KEY"),
+        (&["A_KEY"][..], "A_KEY", 204, "secret-key"),
+    ];
+    for (keys, deleted, status, expected) in cases {
+        let focused = focus_after_delete(keys, deleted, status).await;
+        assert_eq!(focused, expected, "{keys:?} delete {deleted} ({status})");
+    }
 }

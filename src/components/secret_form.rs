@@ -4,18 +4,23 @@
 use std::cell::RefCell;
 
 use leptos::attr::custom::custom_attribute;
-use leptos::ev::{Event, SubmitEvent};
+use leptos::ev::{ClipboardEvent, Event, SubmitEvent};
 use leptos::html;
 use leptos::prelude::*;
 use secrets_core::api::{CreateSecretRequest, SecretMetadata};
 use secrets_core::{
     limit_reached_message, uppercase_ascii_letters, validate_value, CompanyId, SecretKey,
 };
-use web_sys::HtmlInputElement;
+use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::api::{Api, ApiError};
 use crate::form_messages::{description_length, description_message, key_message, value_message};
+use crate::textarea_text::{apply_displayed_edit, normalize_newlines, replace_selection};
+
+/// `id` of the key input, which the list focuses when a deleted row leaves
+/// no other row to focus.
+pub(crate) const KEY_INPUT_ID: &str = "secret-key";
 
 /// A create request on its way to the save action.
 ///
@@ -52,9 +57,13 @@ pub fn SecretForm(
     at_limit: Signal<bool>,
     /// Called with the metadata that the server stored for a new secret.
     on_saved: Callback<SecretMetadata>,
+    /// Called when the server rejects a save because of secrets that the
+    /// loaded list may not show: a duplicate key or the company's limit.
+    on_conflict: Callback<()>,
 ) -> impl IntoView {
-    // Field state. The value sits in a buffer that is zeroed whenever it is
-    // replaced or dropped.
+    // Field state. The value is the raw text as typed or pasted, which may
+    // contain CRs that the textarea does not show. It sits in a buffer that
+    // is zeroed whenever it is replaced or dropped.
     let key = RwSignal::new(String::new());
     let value = RwSignal::new(Zeroizing::new(String::new()));
     let description = RwSignal::new(String::new());
@@ -89,8 +98,17 @@ pub fn SecretForm(
             let Some(request) = request else {
                 return Err(ApiError::InvalidRequest);
             };
-            let metadata = api.create_secret(&company, &request).await?;
+            let result = api.create_secret(&company, &request).await;
             drop(request);
+            let metadata = match result {
+                Ok(metadata) => metadata,
+                Err(error) => {
+                    if error.is_list_out_of_date() {
+                        on_conflict.try_run(());
+                    }
+                    return Err(error);
+                }
+            };
 
             // The server confirmed the secret: clear every field, zeroing the
             // strings, and hand the metadata to the list.
@@ -120,8 +138,18 @@ pub fn SecretForm(
             && !saving.get()
     });
 
-    // Handlers.
+    // Handlers. Every change of a field hides the error of the last failed
+    // save, because that error described the fields as they were then.
+    let clear_form_error = move || {
+        if save
+            .value()
+            .with_untracked(|result| matches!(result, Some(Err(_))))
+        {
+            save.value().set(None);
+        }
+    };
     let on_key_input = move |event: Event| {
+        clear_form_error();
         let input: HtmlInputElement = event_target(&event);
         let typed = input.value();
         let uppercased = uppercase_ascii_letters(&typed);
@@ -140,8 +168,58 @@ pub fn SecretForm(
         }
         key.set(uppercased);
     };
-    let on_value_input = move |event: Event| value.set(Zeroizing::new(event_target_value(&event)));
-    let on_description_input = move |event: Event| description.set(event_target_value(&event));
+    let on_value_input = move |event: Event| {
+        clear_form_error();
+        let textarea: HtmlTextAreaElement = event_target(&event);
+        let displayed = Zeroizing::new(textarea.value());
+        let Some(edit) = value.with_untracked(|raw| apply_displayed_edit(raw, &displayed)) else {
+            return;
+        };
+
+        // A typed LF right after a lone CR joins it into one CRLF, which
+        // shows as one line break, so show what the raw text now contains.
+        if normalize_newlines(&edit.raw) != displayed {
+            textarea.set_value(&edit.raw);
+            _ = textarea.set_selection_range(edit.caret, edit.caret);
+        }
+        value.set(edit.raw);
+    };
+    let on_value_paste = move |event: ClipboardEvent| {
+        // The browser's own paste turns CRs into LFs, so a paste with CRs
+        // is inserted here instead. Other pastes reach `on_value_input`.
+        // NOTE: Text dropped into the field still loses its CRs.
+        let Some(pasted) = event
+            .clipboard_data()
+            .and_then(|data| data.get_data("text/plain").ok())
+            .map(Zeroizing::new)
+        else {
+            return;
+        };
+        if !pasted.contains('\r') {
+            return;
+        }
+        let textarea: HtmlTextAreaElement = event_target(&event);
+        let (Ok(Some(start)), Ok(Some(end))) =
+            (textarea.selection_start(), textarea.selection_end())
+        else {
+            return;
+        };
+        event.prevent_default();
+        clear_form_error();
+
+        // Write the textarea before the signal, so that the value binding
+        // finds the text unchanged and leaves the caret where it is put here.
+        // NOTE: Writing the textarea clears its undo history, so Ctrl+Z
+        // cannot undo this paste.
+        let edit = value.with_untracked(|raw| replace_selection(raw, start, end, &pasted));
+        textarea.set_value(&edit.raw);
+        _ = textarea.set_selection_range(edit.caret, edit.caret);
+        value.set(edit.raw);
+    };
+    let on_description_input = move |event: Event| {
+        clear_form_error();
+        description.set(event_target_value(&event));
+    };
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
 
@@ -177,7 +255,7 @@ pub fn SecretForm(
             <div class="secret-field">
                 <label for="secret-key">"Key"</label>
                 <input
-                    id="secret-key"
+                    id=KEY_INPUT_ID
                     name="key"
                     type="text"
                     node_ref=key_input
@@ -215,6 +293,7 @@ pub fn SecretForm(
                     aria-invalid=move || value_error.with(Option::is_some).then_some("true")
                     prop:value=move || value.with(|value| value.as_str().to_owned())
                     on:input=on_value_input
+                    on:paste=on_value_paste
                     on:blur=move |_| value_touched.set(true)
                 ></textarea>
                 <p id="secret-value-hint" class="secret-field-hint">

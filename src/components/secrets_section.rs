@@ -27,7 +27,10 @@ pub fn SecretsSection(
     let notice = RwSignal::new(None::<String>);
 
     // The loaded list. Saves and deletes edit it in place with what the
-    // server confirmed, instead of loading it again.
+    // server confirmed, instead of loading it again. A save rejected for a
+    // duplicate key or the limit loads it again.
+    // NOTE: An edit in place while a reload runs discards the reloaded
+    // list, so the list can stay out of date until the next load.
     let secrets = LocalResource::new({
         let api = api.clone();
         let company = company.clone();
@@ -86,6 +89,10 @@ pub fn SecretsSection(
         notice.set(Some(format!("{key} was already deleted.")));
         secrets.update(|loaded| remove_secret(loaded, &key));
     });
+    // The server stores secrets that the loaded list lacks, for example one
+    // added in another tab, so load the list again. The list then shows
+    // only what the server sent.
+    let on_conflict = Callback::new(move |()| secrets.refetch());
     let on_retry = Callback::new(move |()| secrets.refetch());
 
     let list_view = {
@@ -124,7 +131,7 @@ pub fn SecretsSection(
             </p>
             <p class="secrets-notice" role="status">{move || notice.get()}</p>
             {list_view}
-            <SecretForm company api existing_keys at_limit on_saved />
+            <SecretForm company api existing_keys at_limit on_saved on_conflict />
         </section>
     }
 }
