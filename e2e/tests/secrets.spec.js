@@ -8,7 +8,11 @@ const COMPANY = 'acme';
 const SECTION_PATH = `/companies/${COMPANY}/settings/secrets`;
 
 async function openSection(page) {
+  // A login link opens a page that names the account; only its button
+  // starts the session.
   await page.goto(loginLink(COMPANY, 'owner'));
+  await expect(page.getByText(`company ${COMPANY} as member owner`)).toBeVisible();
+  await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(new RegExp(`${SECTION_PATH}$`));
   await expect(page.getByRole('heading', { name: 'Secrets' })).toBeVisible();
 }
@@ -133,4 +137,57 @@ test('invalid key shows the rule as the owner types', async ({ page }) => {
 test('section without a session asks for a login link', async ({ page }) => {
   await page.goto(`${process.env.SECRETS_E2E_BASE_URL}${SECTION_PATH}`);
   await expect(page.getByText(/login link/i).first()).toBeVisible();
+});
+
+test('pasted CRLF value is sent byte for byte', async ({ page }) => {
+  await openSection(page);
+  const pasted = `${canary('crlf')}\r\n-----END-----\r\n`;
+  await page.getByLabel('Key', { exact: true }).pressSequentially('WINDOWS_PEM');
+  // Browsers turn CR LF into LF inside a textarea, so the form must keep
+  // the pasted text itself.
+  await page.locator('#secret-value').evaluate((textarea, text) => {
+    textarea.focus();
+    const clipboard = new DataTransfer();
+    clipboard.setData('text/plain', text);
+    textarea.dispatchEvent(
+      new ClipboardEvent('paste', { clipboardData: clipboard, bubbles: true, cancelable: true }),
+    );
+  }, pasted);
+  // Typing after the paste must keep the carriage returns too.
+  await page.locator('#secret-value').press('End');
+  await page.keyboard.type('x');
+
+  const createRequest = page.waitForRequest(
+    (request) => request.method() === 'POST' && request.url().endsWith(`/api/v1/companies/${COMPANY}/secrets`),
+  );
+  await page.getByRole('button', { name: 'Save Secret' }).click();
+  const sent = (await createRequest).postDataJSON();
+  expect(sent.value).toBe(`${pasted}x`);
+
+  const row = page.locator('.secret-row[data-key="WINDOWS_PEM"]');
+  await expect(row).toBeVisible();
+  await row.getByRole('button', { name: 'Delete WINDOWS_PEM' }).click();
+  await expect(row).toHaveCount(0);
+});
+
+test('focus moves to the next row after a keyboard delete', async ({ page }) => {
+  const token = bearerToken(COMPANY, 'script');
+  for (const key of ['FIRST_KEY', 'SECOND_KEY']) {
+    const created = await api(token, 'POST', `/api/v1/companies/${COMPANY}/secrets`, {
+      key,
+      value: canary(key.toLowerCase()),
+      description: '',
+    });
+    expect(created.status).toBe(201);
+  }
+  await openSection(page);
+
+  await page.getByRole('button', { name: 'Delete FIRST_KEY' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('.secret-row[data-key="FIRST_KEY"]')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Delete SECOND_KEY' })).toBeFocused();
+
+  await page.keyboard.press('Enter');
+  await expect(page.locator('.secret-row')).toHaveCount(0);
+  await expect(page.getByLabel('Key', { exact: true })).toBeFocused();
 });

@@ -60,11 +60,14 @@ pub(super) fn not_a_form_page() -> String {
 }
 
 /// Wraps `body`, which must be escaped HTML already, in a complete page.
+///
+/// The empty `data:` icon stops browsers from requesting `/favicon.ico`,
+/// which the server does not have, and logging the 404 as a console error.
 fn page(title: &str, body: &str) -> String {
     format!(
         r#"<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>{title}</title></head>
+<head><meta charset="utf-8"><link rel="icon" href="data:,"><title>{title}</title></head>
 <body>
 {body}
 </body>

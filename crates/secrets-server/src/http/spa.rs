@@ -48,7 +48,7 @@ fn not_built_page(index_path: &str) -> String {
     format!(
         r#"<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>App not built</title></head>
+<head><meta charset="utf-8"><link rel="icon" href="data:,"><title>App not built</title></head>
 <body>
 <h1>The web app is not built</h1>
 <p>The server found no <code>{index_path}</code>. Build the SPA (for example with <code>trunk build --release</code> at the repository root), or start the server with <code>--dist-dir</code> pointing at the built files, then reload this page.</p>
