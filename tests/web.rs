@@ -181,6 +181,47 @@ fn paste(target: &HtmlElement, text: &str) -> bool {
     event.default_prevented()
 }
 
+/// Runs `document.execCommand(command, false, argument)`, which edits the
+/// focused field through the browser's editing path and fires `input` with
+/// the caret already moved. In Chromium, `insertText` with "\n" inserts a
+/// line break at the caret as Enter does (though with the input type
+/// "insertText", not "insertLineBreak"), `delete` and `forwardDelete` delete
+/// as Backspace and Delete do, and `undo` and `redo` run the editing commands
+/// that Ctrl+Z and Ctrl+Shift+Z are bound to.
+async fn exec_command(command: &str, argument: &str) {
+    let document: web_sys::HtmlDocument = document().unchecked_into();
+    let done = document
+        .exec_command_with_show_ui_and_value(command, false, argument)
+        .expect("execCommand runs");
+    assert!(done, "execCommand({command:?}) was not run");
+    tick().await;
+}
+
+/// Mounts the form with a mocked create response for the key `KEY`, for
+/// tests that check the exact value that a save sends.
+fn mount_form_with_key_mock() -> (Mounted, FetchMock) {
+    let mock = FetchMock::install(json!({
+        format!("POST {}", secrets_path()): [{ "status": 201, "body": metadata("KEY") }],
+    }));
+    let form = mount_form(&[]);
+    (form, mock)
+}
+
+/// Types the key `KEY`, clicks Save and returns the value of the create
+/// request.
+async fn saved_value(form: &Mounted, mock: &FetchMock) -> String {
+    type_into(&form.key_input(), "KEY").await;
+    form.save_button().click();
+    let sent = wait_until(|| mock.count("POST", &secrets_path()) == 1).await;
+    assert!(sent, "no create request");
+    let requests = mock.requests();
+    let body: serde_json::Value = serde_json::from_str(&requests[0].2).expect("JSON body");
+    body["value"]
+        .as_str()
+        .expect("value is a string")
+        .to_owned()
+}
+
 fn metadata(key: &str) -> SecretMetadata {
     SecretMetadata {
         key: SecretKey::parse(key).expect("valid key"),
@@ -849,4 +890,115 @@ async fn delete_moves_focus_to_neighbour() {
         let focused = focus_after_delete(keys, deleted, status).await;
         assert_eq!(focused, expected, "{keys:?} delete {deleted} ({status})");
     }
+}
+
+#[wasm_bindgen_test]
+async fn value_edit_beside_equal_line_break() {
+    // (pasted value, caret, command and its text, saved value). The edited
+    // line break has a neighbour that looks the same, so only the caret tells
+    // which one the owner changed.
+    let cases = [
+        ("a\r\nb", 1, "insertText", "\n", "a\n\r\nb"),
+        ("A\r\n\nB", 1, "insertText", "\n", "A\n\r\n\nB"),
+        ("A\r\n\nB", 2, "delete", "", "A\nB"),
+        ("A\r\n\nB", 1, "forwardDelete", "", "A\nB"),
+        ("A\n\r\nB", 2, "delete", "", "A\r\nB"),
+    ];
+    for (pasted, caret, command, argument, expected) in cases {
+        let (form, mock) = mount_form_with_key_mock();
+        let value = form.value_input();
+        value.focus().expect("focus value");
+        assert!(
+            paste(&value, pasted),
+            "{pasted:?}: paste left to the browser"
+        );
+        tick().await;
+
+        value.set_selection_range(caret, caret).expect("set caret");
+        exec_command(command, argument).await;
+
+        let saved = saved_value(&form, &mock).await;
+        assert_eq!(saved, expected, "{pasted:?} at {caret}: {command}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn value_undo_redo_paste_keeps_bytes() {
+    let (form, mock) = mount_form_with_key_mock();
+    let value = form.value_input();
+    value.focus().expect("focus value");
+    exec_command("insertText", "hello").await;
+    assert!(paste(&value, "X\r\nY"), "paste left to the browser");
+    tick().await;
+    assert_eq!(value.value(), "helloX\nY");
+
+    exec_command("undo", "").await;
+    assert_eq!(value.value(), "hello", "after undo");
+    exec_command("redo", "").await;
+    assert_eq!(value.value(), "helloX\nY", "after redo");
+
+    assert_eq!(saved_value(&form, &mock).await, "helloX\r\nY");
+}
+
+#[wasm_bindgen_test]
+async fn value_undo_delete_restores_crs() {
+    let (form, mock) = mount_form_with_key_mock();
+    let value = form.value_input();
+    value.focus().expect("focus value");
+    assert!(paste(&value, "X\r\nY\r\n"), "paste left to the browser");
+    tick().await;
+
+    // Select everything, delete it, and undo the deletion: the browser
+    // restores the displayed text, with LF line breaks.
+    value.select();
+    exec_command("delete", "").await;
+    assert_eq!(value.value(), "");
+    exec_command("undo", "").await;
+    assert_eq!(value.value(), "X\nY\n", "after undo");
+
+    assert_eq!(saved_value(&form, &mock).await, "X\r\nY\r\n");
+}
+
+#[wasm_bindgen_test]
+async fn value_paste_joining_cr_keeps_bytes() {
+    let (form, mock) = mount_form_with_key_mock();
+    let value = form.value_input();
+    value.focus().expect("focus value");
+
+    // A lone CR followed by a pasted LF becomes one CRLF, which the
+    // textarea shows as one line break, not two.
+    assert!(paste(&value, "a\r"), "first paste left to the browser");
+    tick().await;
+    assert!(
+        paste(&value, "\nb\r\nc"),
+        "second paste left to the browser"
+    );
+    tick().await;
+    assert_eq!(value.value(), "a\nb\nc");
+    assert_eq!(value.selection_start().expect("caret"), Some(5));
+
+    exec_command("undo", "").await;
+    assert_eq!(value.value(), "a\n", "after undo");
+    exec_command("redo", "").await;
+    assert_eq!(value.value(), "a\nb\nc", "after redo");
+
+    assert_eq!(saved_value(&form, &mock).await, "a\r\nb\r\nc");
+}
+
+#[wasm_bindgen_test]
+async fn value_paste_unfocused_keeps_crlf() {
+    let (form, mock) = mount_form_with_key_mock();
+    let value = form.value_input();
+    let key = form.key_input();
+    type_into(&key, "KEY").await;
+    key.focus().expect("focus key");
+
+    // A paste event dispatched by a script can reach the textarea while
+    // another field has the focus, and `execCommand` would edit that field.
+    assert!(paste(&value, "x\r\ny"), "paste left to the browser");
+    tick().await;
+
+    assert_eq!(value.value(), "x\ny");
+    assert_eq!(key.value(), "KEY");
+    assert_eq!(saved_value(&form, &mock).await, "x\r\ny");
 }

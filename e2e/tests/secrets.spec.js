@@ -17,6 +17,32 @@ async function openSection(page) {
   await expect(page.getByRole('heading', { name: 'Secrets' })).toBeVisible();
 }
 
+/** Pastes `text` into the value field the way a clipboard paste arrives. */
+async function pasteValue(page, text) {
+  await page.locator('#secret-value').evaluate((textarea, pasted) => {
+    textarea.focus();
+    const clipboard = new DataTransfer();
+    clipboard.setData('text/plain', pasted);
+    textarea.dispatchEvent(
+      new ClipboardEvent('paste', { clipboardData: clipboard, bubbles: true, cancelable: true }),
+    );
+  }, text);
+}
+
+/**
+ * Saves the form against a stubbed create endpoint that fails, and returns
+ * the value the page sent. The failure keeps every field as typed.
+ */
+async function sentValue(page) {
+  const createRequest = page.waitForRequest(
+    (request) => request.method() === 'POST' && request.url().endsWith(`/api/v1/companies/${COMPANY}/secrets`),
+  );
+  await page.getByRole('button', { name: 'Save Secret' }).click();
+  const { value } = (await createRequest).postDataJSON();
+  await expect(page.locator('#secret-form-error')).not.toBeEmpty();
+  return value;
+}
+
 async function fillForm(page, { key, value, description = '' }) {
   const keyInput = page.getByLabel('Key', { exact: true });
   await keyInput.fill('');
@@ -145,14 +171,7 @@ test('pasted CRLF value is sent byte for byte', async ({ page }) => {
   await page.getByLabel('Key', { exact: true }).pressSequentially('WINDOWS_PEM');
   // Browsers turn CR LF into LF inside a textarea, so the form must keep
   // the pasted text itself.
-  await page.locator('#secret-value').evaluate((textarea, text) => {
-    textarea.focus();
-    const clipboard = new DataTransfer();
-    clipboard.setData('text/plain', text);
-    textarea.dispatchEvent(
-      new ClipboardEvent('paste', { clipboardData: clipboard, bubbles: true, cancelable: true }),
-    );
-  }, pasted);
+  await pasteValue(page, pasted);
   // Typing after the paste must keep the carriage returns too.
   await page.locator('#secret-value').press('End');
   await page.keyboard.type('x');
@@ -190,4 +209,72 @@ test('focus moves to the next row after a keyboard delete', async ({ page }) => 
   await page.keyboard.press('Enter');
   await expect(page.locator('.secret-row')).toHaveCount(0);
   await expect(page.getByLabel('Key', { exact: true })).toBeFocused();
+});
+
+test('keys typed beside pasted line breaks keep every byte', async ({ page }) => {
+  await openSection(page);
+  await page.route(`**/api/v1/companies/${COMPANY}/secrets`, (route) =>
+    route.request().method() === 'POST'
+      ? route.fulfill({ status: 500, contentType: 'application/json', body: '{"code":"internal","message":"Stubbed failure."}' })
+      : route.fallback(),
+  );
+  await page.getByLabel('Key', { exact: true }).pressSequentially('LINE_ENDINGS');
+  const value = page.locator('#secret-value');
+
+  // Each case: the pasted text, the caret in the text as the field shows it
+  // (one character per line break), the key pressed, and the bytes expected.
+  const cases = [
+    ['a\r\nb', 1, 'Enter', 'a\n\r\nb'],
+    ['A\r\n\nB', 1, 'Enter', 'A\n\r\n\nB'],
+    ['A\r\n\nB', 2, 'Backspace', 'A\nB'],
+    ['A\r\n\nB', 1, 'Delete', 'A\nB'],
+    ['A\n\r\nB', 2, 'Backspace', 'A\r\nB'],
+    ['A\r\nB', 3, 'x', 'A\r\nBx'],
+  ];
+  for (const [pasted, caret, key, expected] of cases) {
+    await value.fill('');
+    await pasteValue(page, pasted);
+    await value.evaluate((textarea, position) => textarea.setSelectionRange(position, position), caret);
+    await value.press(key);
+    expect(await sentValue(page), `${JSON.stringify(pasted)}, ${key} at ${caret}`).toBe(expected);
+  }
+
+  // Undo and redo of a pasted CR LF value restore the exact bytes.
+  await value.fill('');
+  await value.pressSequentially('hello');
+  await pasteValue(page, 'X\r\nY');
+  await value.press('Control+z');
+  await expect(value).toHaveValue('hello');
+  expect(await sentValue(page)).toBe('hello');
+  await value.press('Control+Shift+z');
+  await expect(value).toHaveValue('helloX\nY');
+  expect(await sentValue(page)).toBe('helloX\r\nY');
+});
+
+test('undo after a save brings no value back', async ({ page }) => {
+  await openSection(page);
+  const typed = canary('undo');
+  const value = page.locator('#secret-value');
+  await page.getByLabel('Key', { exact: true }).pressSequentially('UNDO_CHECK');
+  await value.pressSequentially(typed);
+  await pasteValue(page, '\r\npasted line\r\n');
+  await page.getByRole('button', { name: 'Save Secret' }).click();
+  const row = page.locator('.secret-row[data-key="UNDO_CHECK"]');
+  await expect(row).toBeVisible();
+  await expect(value).toHaveValue('');
+
+  // The saved value must not live on in the browser's undo history.
+  await value.focus();
+  for (const shortcut of ['Control+z', 'Control+z', 'Control+Shift+z', 'Control+y']) {
+    await value.press(shortcut);
+  }
+  await page.locator('body').press('Control+z');
+  await expect(value).toHaveValue('');
+  const traces = await pageTraces(page);
+  for (const [place, text] of Object.entries(traces)) {
+    expect(text, `value found in ${place}`).not.toContain(typed);
+  }
+
+  await row.getByRole('button', { name: 'Delete UNDO_CHECK' }).click();
+  await expect(row).toHaveCount(0);
 });

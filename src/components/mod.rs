@@ -5,9 +5,11 @@ mod secret_form;
 mod secret_list;
 mod secret_row;
 mod secrets_section;
+mod value_field;
 
 pub use load_error::LoadError;
 pub use secret_form::SecretForm;
 pub use secret_list::SecretList;
 pub use secret_row::SecretRow;
 pub use secrets_section::SecretsSection;
+pub use value_field::ValueField;

@@ -4,19 +4,19 @@
 use std::cell::RefCell;
 
 use leptos::attr::custom::custom_attribute;
-use leptos::ev::{ClipboardEvent, Event, SubmitEvent};
+use leptos::ev::{Event, SubmitEvent};
 use leptos::html;
 use leptos::prelude::*;
 use secrets_core::api::{CreateSecretRequest, SecretMetadata};
 use secrets_core::{
     limit_reached_message, uppercase_ascii_letters, validate_value, CompanyId, SecretKey,
 };
-use web_sys::{HtmlInputElement, HtmlTextAreaElement};
+use web_sys::HtmlInputElement;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::api::{Api, ApiError};
+use crate::components::ValueField;
 use crate::form_messages::{description_length, description_message, key_message, value_message};
-use crate::textarea_text::{apply_displayed_edit, normalize_newlines, replace_selection};
 
 /// `id` of the key input, which the list focuses when a deleted row leaves
 /// no other row to focus.
@@ -71,6 +71,9 @@ pub fn SecretForm(
     let value_touched = RwSignal::new(false);
     let key_input: NodeRef<html::Input> = NodeRef::new();
     let value_input: NodeRef<html::Textarea> = NodeRef::new();
+    // Counts confirmed saves. Each one mounts a new value field, because the
+    // browser's undo history of the old textarea still contains the value.
+    let value_field_generation = RwSignal::new(0_u32);
 
     // Derived messages.
     let is_duplicate = Memo::new(move |_| {
@@ -117,6 +120,7 @@ pub fn SecretForm(
             description.try_update(|description| description.zeroize());
             key_touched.try_set(false);
             value_touched.try_set(false);
+            value_field_generation.try_update(|generation| *generation += 1);
             on_saved.try_run(metadata);
             Ok(())
         }
@@ -148,6 +152,7 @@ pub fn SecretForm(
             save.value().set(None);
         }
     };
+    let on_value_edit = Callback::new(move |()| clear_form_error());
     let on_key_input = move |event: Event| {
         clear_form_error();
         let input: HtmlInputElement = event_target(&event);
@@ -167,54 +172,6 @@ pub fn SecretForm(
             }
         }
         key.set(uppercased);
-    };
-    let on_value_input = move |event: Event| {
-        clear_form_error();
-        let textarea: HtmlTextAreaElement = event_target(&event);
-        let displayed = Zeroizing::new(textarea.value());
-        let Some(edit) = value.with_untracked(|raw| apply_displayed_edit(raw, &displayed)) else {
-            return;
-        };
-
-        // A typed LF right after a lone CR joins it into one CRLF, which
-        // shows as one line break, so show what the raw text now contains.
-        if normalize_newlines(&edit.raw) != displayed {
-            textarea.set_value(&edit.raw);
-            _ = textarea.set_selection_range(edit.caret, edit.caret);
-        }
-        value.set(edit.raw);
-    };
-    let on_value_paste = move |event: ClipboardEvent| {
-        // The browser's own paste turns CRs into LFs, so a paste with CRs
-        // is inserted here instead. Other pastes reach `on_value_input`.
-        // NOTE: Text dropped into the field still loses its CRs.
-        let Some(pasted) = event
-            .clipboard_data()
-            .and_then(|data| data.get_data("text/plain").ok())
-            .map(Zeroizing::new)
-        else {
-            return;
-        };
-        if !pasted.contains('\r') {
-            return;
-        }
-        let textarea: HtmlTextAreaElement = event_target(&event);
-        let (Ok(Some(start)), Ok(Some(end))) =
-            (textarea.selection_start(), textarea.selection_end())
-        else {
-            return;
-        };
-        event.prevent_default();
-        clear_form_error();
-
-        // Write the textarea before the signal, so that the value binding
-        // finds the text unchanged and leaves the caret where it is put here.
-        // NOTE: Writing the textarea clears its undo history, so Ctrl+Z
-        // cannot undo this paste.
-        let edit = value.with_untracked(|raw| replace_selection(raw, start, end, &pasted));
-        textarea.set_value(&edit.raw);
-        _ = textarea.set_selection_range(edit.caret, edit.caret);
-        value.set(edit.raw);
     };
     let on_description_input = move |event: Event| {
         clear_form_error();
@@ -274,35 +231,23 @@ pub fn SecretForm(
                     {move || key_error.get()}
                 </p>
             </div>
-            <div class="secret-field">
-                <label for="secret-value">"Value"</label>
-                <textarea
-                    id="secret-value"
-                    name="value"
-                    rows="4"
-                    node_ref=value_input
-                    autocomplete="off"
-                    spellcheck="false"
-                    autocapitalize="off"
-                    {..custom_attribute("autocorrect", "off")}
-                    data-1p-ignore=""
-                    data-lpignore="true"
-                    data-bwignore=""
-                    data-form-type="other"
-                    aria-describedby="secret-value-hint secret-value-message"
-                    aria-invalid=move || value_error.with(Option::is_some).then_some("true")
-                    prop:value=move || value.with(|value| value.as_str().to_owned())
-                    on:input=on_value_input
-                    on:paste=on_value_paste
-                    on:blur=move |_| value_touched.set(true)
-                ></textarea>
-                <p id="secret-value-hint" class="secret-field-hint">
-                    "Saved exactly as typed, including spaces and line breaks. It is never shown again."
-                </p>
-                <p id="secret-value-message" class="secret-field-message" aria-live="polite">
-                    {move || value_error.get()}
-                </p>
-            </div>
+            // Keyed by generation, so that a confirmed save replaces the
+            // textarea instead of updating it in place.
+            <For
+                each=move || [value_field_generation.get()]
+                key=|generation| *generation
+                children=move |_| {
+                    view! {
+                        <ValueField
+                            value
+                            touched=value_touched
+                            error=value_error
+                            node_ref=value_input
+                            on_edit=on_value_edit
+                        />
+                    }
+                }
+            />
             <div class="secret-field">
                 <label for="secret-description">"Description"</label>
                 <input
