@@ -37,7 +37,7 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 if [[ "$(trunk --version 2>/dev/null)" != "trunk $trunk_version" ]]; then
-  log "Installing trunk $trunk_version (about 20 minutes on 2 cores)"
+  log "Installing trunk $trunk_version (about 10 minutes on 2 cores)"
   cargo install --locked "trunk@$trunk_version"
 fi
 

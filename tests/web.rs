@@ -593,7 +593,7 @@ async fn section_load_error_shows_retry() {
 }
 
 #[wasm_bindgen_test]
-async fn section_heading_above_form() {
+async fn section_intro_and_notice_region() {
     let section = mount_section();
     tick().await;
 
@@ -724,7 +724,10 @@ async fn saved_form_clears_every_field() {
 
     assert!(cleared, "key kept after a confirmed save");
     assert_eq!(mock.count("POST", &secrets_path()), 1);
-    assert_eq!(value.value(), "");
+    // A confirmed save mounts a new textarea, which must be empty, and the
+    // old one leaves the page.
+    assert_eq!(form.value_input().value(), "");
+    assert!(!value.is_connected(), "old value field still in the page");
     assert_eq!(
         form.find::<HtmlInputElement>("#secret-description").value(),
         ""

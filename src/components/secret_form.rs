@@ -210,7 +210,7 @@ pub fn SecretForm(
         >
             <h3 id="secret-form-title" class="secret-form-title">"Add a secret"</h3>
             <div class="secret-field">
-                <label for="secret-key">"Key"</label>
+                <label for=KEY_INPUT_ID>"Key"</label>
                 <input
                     id=KEY_INPUT_ID
                     name="key"
@@ -224,6 +224,7 @@ pub fn SecretForm(
                     aria-describedby="secret-key-message"
                     aria-invalid=move || key_error.with(Option::is_some).then_some("true")
                     prop:value=move || key.get()
+                    readonly=move || saving.get()
                     on:input=on_key_input
                     on:blur=move |_| key_touched.set(true)
                 />
@@ -242,6 +243,7 @@ pub fn SecretForm(
                             value
                             touched=value_touched
                             error=value_error
+                            read_only=saving
                             node_ref=value_input
                             on_edit=on_value_edit
                         />
@@ -259,6 +261,7 @@ pub fn SecretForm(
                     aria-describedby="secret-description-count secret-description-message"
                     aria-invalid=move || description_error.with(Option::is_some).then_some("true")
                     prop:value=move || description.get()
+                    readonly=move || saving.get()
                     on:input=on_description_input
                 />
                 <p id="secret-description-count" class="secret-field-hint">

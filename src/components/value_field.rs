@@ -9,7 +9,7 @@ use leptos::attr::custom::custom_attribute;
 use leptos::ev::{ClipboardEvent, Event};
 use leptos::html;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlDocument, HtmlTextAreaElement, InputEvent};
 use zeroize::Zeroizing;
 
@@ -29,6 +29,10 @@ pub fn ValueField(
     /// Message shown under the field, if any.
     #[prop(into)]
     error: Signal<Option<String>>,
+    /// `true` while the form saves, so that nothing typed then is lost when
+    /// a confirmed save clears the fields.
+    #[prop(into)]
+    read_only: Signal<bool>,
     /// Reference to the textarea, so that the form can focus it.
     node_ref: NodeRef<html::Textarea>,
     /// Called on every change of the value.
@@ -161,7 +165,10 @@ pub fn ValueField(
                     data-form-type="other"
                     aria-describedby="secret-value-hint secret-value-message"
                     aria-invalid=move || error.with(Option::is_some).then_some("true")
-                    prop:value=move || value.with(|value| value.as_str().to_owned())
+                    // A `JsValue` goes straight to the DOM, where a `String`
+                    // copy would be freed without being zeroed.
+                    prop:value=move || value.with(|value| JsValue::from_str(value))
+                    readonly=move || read_only.get()
                     on:input=on_value_input
                     on:paste=on_value_paste
                     on:blur=move |_| touched.set(true)

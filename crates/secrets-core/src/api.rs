@@ -162,6 +162,9 @@ pub enum ErrorCode {
     LimitReached,
     /// 401: the request carries no valid credential.
     Unauthorized,
+    /// 403: a browser sent a change with the session cookie from a page of
+    /// another origin.
+    CrossOrigin,
     /// 404: no such company (for this member) or no such secret.
     NotFound,
     /// 405: the path exists but not with this method.
@@ -239,5 +242,17 @@ mod tests {
             "/api/v1/companies/acme/secrets/API_KEY"
         );
         assert_eq!(paths::section(&company), "/companies/acme/settings/secrets");
+    }
+
+    #[test]
+    fn paths_match_route_patterns() {
+        let company = CompanyId::parse("acme").expect("valid company");
+        let key = SecretKey::parse("API_KEY").expect("valid key");
+        let secrets_route = paths::SECRETS_ROUTE.replace("{company}", "acme");
+        let secret_route = paths::SECRET_ROUTE
+            .replace("{company}", "acme")
+            .replace("{key}", "API_KEY");
+        assert_eq!(paths::secrets(&company), secrets_route);
+        assert_eq!(paths::secret(&company, &key), secret_route);
     }
 }

@@ -449,3 +449,94 @@ async fn credentials_store_only_hashes() {
     assert_ne!(stored, token);
     assert_eq!(stored.len(), 64);
 }
+
+const CROSS_ORIGIN: &str = "This change came from a page outside the Secrets section, so it was rejected. Make it in the Secrets section itself.";
+
+#[tokio::test]
+async fn session_change_from_other_origin_rejected() {
+    let server = TestServer::start().await;
+    let cookie = format!(
+        "secrets_session={}",
+        server.token("acme", "owner", CredentialKind::Session)
+    );
+    let token = server.api_token("acme", "owner");
+    server.create_ok(&token, "acme", "KEPT", "v").await;
+
+    // Another port of the same host is the same site, so the browser sends
+    // the SameSite=Strict cookie along.
+    let foreign = [
+        ("origin", "http://127.0.0.1:9"),
+        ("sec-fetch-site", "same-site"),
+    ];
+    let create = server
+        .client
+        .post(server.secrets_url("acme"))
+        .header("cookie", &cookie)
+        .headers(header_map(&foreign))
+        .json(&json!({ "key": "FORGED", "value": "v" }))
+        .send()
+        .await
+        .expect("sent");
+    assert_error(create, 403, "cross_origin", CROSS_ORIGIN).await;
+    let delete = server
+        .client
+        .delete(server.url("/api/v1/companies/acme/secrets/KEPT"))
+        .header("cookie", &cookie)
+        .headers(header_map(&foreign))
+        .send()
+        .await
+        .expect("sent");
+    assert_error(delete, 403, "cross_origin", CROSS_ORIGIN).await;
+    assert_eq!(server.keys(&token, "acme").await, ["KEPT"]);
+
+    // Reads stay open to the session, and changes from the section's own
+    // origin go through.
+    let list = server
+        .client
+        .get(server.secrets_url("acme"))
+        .header("cookie", &cookie)
+        .headers(header_map(&foreign))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(list.status(), 200);
+    let own_origin = server.url("");
+    let own = [
+        ("origin", own_origin.trim_end_matches('/')),
+        ("sec-fetch-site", "same-origin"),
+    ];
+    let create = server
+        .client
+        .post(server.secrets_url("acme"))
+        .header("cookie", &cookie)
+        .headers(header_map(&own))
+        .json(&json!({ "key": "FROM_SECTION", "value": "v" }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(create.status(), 201);
+}
+
+#[tokio::test]
+async fn bearer_change_from_other_origin_allowed() {
+    let server = TestServer::start().await;
+    let token = server.api_token("acme", "script");
+    let response = server
+        .client
+        .post(server.secrets_url("acme"))
+        .bearer_auth(&token)
+        .headers(header_map(&[("origin", "http://127.0.0.1:9")]))
+        .json(&json!({ "key": "FROM_SCRIPT", "value": "v" }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 201);
+}
+
+fn header_map(pairs: &[(&'static str, &str)]) -> reqwest::header::HeaderMap {
+    let mut headers = reqwest::header::HeaderMap::new();
+    for (name, value) in pairs {
+        headers.insert(*name, value.parse().expect("header value"));
+    }
+    headers
+}

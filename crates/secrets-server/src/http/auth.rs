@@ -8,6 +8,7 @@ use axum::http::HeaderMap;
 use secrets_core::CompanyId;
 use zeroize::Zeroizing;
 
+use super::same_origin::verify_same_origin;
 use super::{run_blocking, AppError, AppState};
 use crate::store::{CredentialKind, Member};
 
@@ -16,7 +17,8 @@ pub const SESSION_COOKIE: &str = "secrets_session";
 
 /// The member who sent the request, authenticated by an
 /// `Authorization: Bearer` API token or, when that header is absent, by the
-/// [`SESSION_COOKIE`] cookie. Rejects with 401 otherwise.
+/// [`SESSION_COOKIE`] cookie. Rejects with 401 otherwise, and with 403 a
+/// change that the cookie authenticates but a page of another origin sent.
 #[derive(Debug)]
 pub struct Authenticated(pub Member);
 
@@ -30,6 +32,17 @@ impl FromRequestParts<AppState> for Authenticated {
         let Some((token, kind)) = presented_credential(&parts.headers) else {
             return Err(AppError::Unauthorized);
         };
+
+        // Browsers attach the cookie to requests from every page of the same
+        // site, such as another port of this host, so a change must also
+        // come from this origin. API tokens are never attached by a browser.
+        if kind == CredentialKind::Session && !parts.method.is_safe() {
+            if let Err(reason) = verify_same_origin(&parts.headers) {
+                tracing::info!(%reason, method = %parts.method, "rejected a cross-origin change");
+                return Err(AppError::CrossOrigin);
+            }
+        }
+
         let member = run_blocking(state, move |store| store.authenticate(&token, kind))
             .await
             .map_err(|error| AppError::from_store(error, "authenticate", None, None))?;

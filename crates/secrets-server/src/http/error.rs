@@ -16,6 +16,10 @@ pub enum AppError {
     /// 401: the request carries no valid credential.
     #[error("Sign in to manage secrets: this request has no valid session or API token.")]
     Unauthorized,
+    /// 403: a change authenticated by the session cookie came from a page
+    /// of another origin, which may have made the browser send it.
+    #[error("This change came from a page outside the Secrets section, so it was rejected. Make it in the Secrets section itself.")]
+    CrossOrigin,
     /// 404: the company does not exist or the member may not manage it.
     /// Both cases have the same body, so a response does not reveal which
     /// companies exist.
@@ -104,6 +108,7 @@ impl AppError {
     fn status(&self) -> StatusCode {
         match self {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::CrossOrigin => StatusCode::FORBIDDEN,
             Self::CompanyNotFound | Self::SecretNotFound | Self::RouteNotFound => {
                 StatusCode::NOT_FOUND
             }
@@ -122,6 +127,7 @@ impl AppError {
     fn code(&self) -> ErrorCode {
         match self {
             Self::Unauthorized => ErrorCode::Unauthorized,
+            Self::CrossOrigin => ErrorCode::CrossOrigin,
             Self::CompanyNotFound | Self::SecretNotFound | Self::RouteNotFound => {
                 ErrorCode::NotFound
             }

@@ -2,9 +2,11 @@
 //! another site made the browser send (cross-site request forgery).
 //!
 //! Browsers attach cookies to such requests, so a session cookie alone does
-//! not prove that the member meant to send them. The `SameSite=Strict`
-//! cookie covers requests that need the session; this check also covers
-//! requests that need none, such as signing in with a login link.
+//! not prove that the member meant to send them. `SameSite=Strict` keeps
+//! the cookie off requests from other sites, but not from other origins of
+//! the same site, such as another port of this host. The check runs on
+//! every change that the session cookie authenticates, and on signing in
+//! with a login link, which needs no session.
 
 use axum::http::header::{HOST, ORIGIN};
 use axum::http::{HeaderMap, HeaderName};
