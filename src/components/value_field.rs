@@ -121,8 +121,9 @@ pub fn ValueField(
         // Compute the raw text after the paste and the change that shows it.
         let Edit { raw: edited, caret } =
             value.with_untracked(|raw| replace_selection(raw, start, end, &pasted));
-        let shown = normalize_newlines(&edited);
-        let replacement = displayed_replacement(&textarea.value(), start, end, &shown);
+        let displayed_after_paste = normalize_newlines(&edited);
+        let replacement =
+            displayed_replacement(&textarea.value(), start, end, &displayed_after_paste);
 
         // Let the browser make the change, so that its undo history records
         // it. The `input` event that this fires takes the raw text from
@@ -139,7 +140,7 @@ pub fn ValueField(
         // in Chromium an undo then skips this paste and a redo can repeat
         // older edits.
         if !inserted || value.with_untracked(|raw| raw != &edited) {
-            if textarea.value() != *shown {
+            if textarea.value() != *displayed_after_paste {
                 textarea.set_value(&edited);
             }
             set_raw_value(edited);

@@ -15,7 +15,7 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use secrets_core::{CompanyId, SecretKey};
 use zeroize::Zeroizing;
 
-/// Environment variable that holds the master key as 64 hexadecimal
+/// Environment variable that contains the master key as 64 hexadecimal
 /// characters. When it is set, the key file is neither read nor created.
 pub const MASTER_KEY_ENV: &str = "SECRETS_MASTER_KEY";
 
@@ -33,7 +33,7 @@ pub struct MasterKey {
     cipher: XChaCha20Poly1305,
 }
 
-/// Where the master key came from, for the startup log line and for error
+/// Source of the master key, for the startup log line and for error
 /// messages that tell the user what to fix.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MasterKeySource {

@@ -35,7 +35,7 @@ pub fn init() {
 
 /// Caps on dependencies whose verbose levels record request or response
 /// bytes, which may contain secret values and tokens. The caps apply
-/// whatever `RUST_LOG` asks for, even `RUST_LOG=trace`, because a second
+/// whatever `RUST_LOG` requests, even `RUST_LOG=trace`, because a second
 /// filter only lets through what both filters allow.
 fn dependency_caps() -> Targets {
     Targets::new()

@@ -38,7 +38,7 @@ pub(super) async fn create_secret(
     .map_err(|error| AppError::from_store(error, "create secret", Some(&company), Some(&key)))?;
     tracing::info!(company = %company, key = %key, "secret added");
 
-    // No `Location` header: no route returns a single secret, so the URL of
-    // one would answer GET with 405.
+    // No `Location` header: no route returns a single secret, so a GET of
+    // that URL would return 405.
     Ok((StatusCode::CREATED, Json(metadata)))
 }

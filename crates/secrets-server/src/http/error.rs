@@ -51,7 +51,7 @@ pub enum AppError {
     UnsupportedMediaType,
     /// 408: the client paused longer than [`Timeouts::body_read`] while
     /// sending the request body. No error code fits better than
-    /// `invalid_body`, and the message tells the client what to do.
+    /// `invalid_body`, and the message explains what to do.
     ///
     /// [`Timeouts::body_read`]: super::Timeouts::body_read
     #[error("The request body arrived too slowly; send it again.")]

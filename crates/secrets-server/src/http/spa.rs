@@ -11,11 +11,11 @@ use super::AppState;
 
 /// Serves `index.html` for a path that matches no file, so that the SPA's
 /// client-side routes such as `/companies/acme/settings/secrets` load the
-/// app. Responds 503 with a page that says how to build the app when the
+/// app. Responds 503 with a page that explains how to build the app when the
 /// file is missing.
 pub(super) async fn serve_index(State(state): State<AppState>, uri: Uri) -> Response {
     // A missing file with an extension is a missing asset, not a client
-    // route: answering it with HTML would hide the real problem.
+    // route, and serving index.html for it would hide the real problem.
     let last_segment = uri.path().rsplit('/').next().unwrap_or_default();
     if last_segment.contains('.') {
         return (StatusCode::NOT_FOUND, "File not found.").into_response();

@@ -68,7 +68,7 @@ pub enum StoreError {
          set SECRETS_MASTER_KEY to the original key, or restore the original master.key file in {data_dir}"
     )]
     WrongMasterKey {
-        /// The data directory whose database holds the check value.
+        /// The data directory whose database contains the check value.
         data_dir: PathBuf,
     },
     /// The database was written by a newer version of this program.
@@ -76,7 +76,7 @@ pub enum StoreError {
     SchemaTooNew {
         /// Version found in the database.
         found: i64,
-        /// Newest version this program knows.
+        /// Newest schema version that this program can migrate to.
         supported: i64,
     },
     /// A stored value failed to decrypt, or a value failed to encrypt.
