@@ -26,6 +26,7 @@ trunk build --release
 scripts/size.sh
 
 step "End-to-end tests"
-cargo build -p secrets-server
+# The server tests above built this binary for their own use; building it
+# again without the dev-dependencies' features would recompile tokio.
 export SECRETS_SERVER_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/secrets-server"
 npm --prefix e2e test
