@@ -20,7 +20,7 @@ pub struct Description(String);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DescriptionError {
     /// The description is longer than [`DESCRIPTION_MAX_CHARS`].
-    #[error("Descriptions can be at most 200 characters long. This one has {length}.")]
+    #[error("Descriptions can be at most {DESCRIPTION_MAX_CHARS} characters long. This one has {length}.")]
     TooLong {
         /// Length of the rejected description, in characters.
         length: usize,

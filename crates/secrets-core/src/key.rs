@@ -32,7 +32,7 @@ pub enum KeyError {
 
     /// The key is made of valid characters but is longer than
     /// [`KEY_MAX_CHARS`].
-    #[error("Keys can be at most 64 characters long. This one has {length}.")]
+    #[error("Keys can be at most {KEY_MAX_CHARS} characters long. This one has {length}.")]
     TooLong {
         /// Length of the rejected key, in characters.
         length: usize,

@@ -24,7 +24,12 @@ pub enum ValueError {
     Empty,
 
     /// The value is larger than [`VALUE_MAX_BYTES`].
-    #[error("Values can be at most 32,768 bytes (32 KB). This one has {} bytes.", crate::group_thousands(*bytes))]
+    #[error(
+        "Values can be at most {} bytes ({} KB). This one has {} bytes.",
+        crate::group_thousands(VALUE_MAX_BYTES),
+        VALUE_MAX_BYTES / 1024,
+        crate::group_thousands(*bytes)
+    )]
     TooLarge {
         /// Size of the rejected value, in bytes of UTF-8.
         bytes: usize,

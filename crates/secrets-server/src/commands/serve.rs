@@ -8,7 +8,7 @@ use anyhow::Context;
 use secrets_core::CompanyId;
 
 use crate::http::{self, AppState, Timeouts};
-use crate::store::{CredentialKind, MemberName, Store};
+use crate::store::{CredentialKind, MemberName, Store, LOGIN_LINK_TTL};
 
 use super::login_link::login_link;
 use super::open_store;
@@ -114,7 +114,10 @@ fn print_first_login_link(store: &Store, base_url: &str) -> anyhow::Result<()> {
     println!(
         "The data directory was empty, so company `{company}` and member `{name}` were created."
     );
-    println!("Open this link in a browser to sign in (it works once, within 15 minutes):");
+    println!(
+        "Open this link in a browser to sign in (it works once, within {} minutes):",
+        LOGIN_LINK_TTL.as_secs() / 60
+    );
     println!("{}", login_link(base_url, &token));
     Ok(())
 }

@@ -2,6 +2,8 @@
 //! under any content security policy, and every text that comes from the
 //! database or the request is escaped.
 
+use super::html::{escape_html, page};
+use crate::store::LOGIN_LINK_TTL;
 use secrets_core::api::paths::LOGIN_ROUTE;
 
 /// Name of the form field that carries the login token; `login::LoginToken`
@@ -31,12 +33,15 @@ pub(super) fn confirm_page(company: &str, member: &str, token: &str) -> String {
 
 /// Page shown for an unknown, used or expired login link.
 pub(super) fn invalid_link_page() -> String {
+    let minutes = LOGIN_LINK_TTL.as_secs() / 60;
     page(
         "Login link invalid",
-        r#"<h1>This login link is invalid or was already used</h1>
-<p>A login link works once and expires 15 minutes after it was created.</p>
+        &format!(
+            r#"<h1>This login link is invalid or was already used</h1>
+<p>A login link works once and expires {minutes} minutes after it was created.</p>
 <p>To get a new one, run this on the server and open the link it prints:</p>
-<pre>secrets-server login-link --data-dir DATA_DIR --company COMPANY_ID --name YOUR_NAME</pre>"#,
+<pre>secrets-server login-link --data-dir DATA_DIR --company COMPANY_ID --name YOUR_NAME</pre>"#
+        ),
     )
 }
 
@@ -59,52 +64,9 @@ pub(super) fn not_a_form_page() -> String {
     )
 }
 
-/// Wraps `body`, which must be escaped HTML already, in a complete page.
-///
-/// The empty `data:` icon stops browsers from requesting `/favicon.ico`,
-/// which the server does not have, and logging the 404 as a console error.
-fn page(title: &str, body: &str) -> String {
-    format!(
-        r#"<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><link rel="icon" href="data:,"><title>{title}</title></head>
-<body>
-{body}
-</body>
-</html>
-"#
-    )
-}
-
-/// Escapes the five characters that are special in HTML text and in
-/// attribute values.
-fn escape_html(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            other => escaped.push(other),
-        }
-    }
-    escaped
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escape_html_special_characters() {
-        assert_eq!(
-            escape_html(r#"<b class="x">Tom & 'Jerry'</b>"#),
-            "&lt;b class=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/b&gt;"
-        );
-        assert_eq!(escape_html("owner"), "owner");
-    }
 
     #[test]
     fn confirm_page_escapes_names() {

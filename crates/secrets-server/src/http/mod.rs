@@ -9,6 +9,7 @@ mod auth;
 mod create_secret;
 mod delete_secret;
 mod error;
+mod html;
 mod json_body;
 mod list_secrets;
 mod login;

@@ -7,6 +7,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 
+use super::html::{escape_html, page};
 use super::AppState;
 
 /// Serves `index.html` for a path that matches no file, so that the SPA's
@@ -41,19 +42,12 @@ pub(super) async fn serve_index(State(state): State<AppState>, uri: Uri) -> Resp
 }
 
 fn not_built_page(index_path: &str) -> String {
-    let index_path = index_path
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
-    format!(
-        r#"<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><link rel="icon" href="data:,"><title>App not built</title></head>
-<body>
-<h1>The web app is not built</h1>
-<p>The server found no <code>{index_path}</code>. Build the SPA (for example with <code>trunk build --release</code> at the repository root), or start the server with <code>--dist-dir</code> pointing at the built files, then reload this page.</p>
-</body>
-</html>
-"#
+    let index_path = escape_html(index_path);
+    page(
+        "App not built",
+        &format!(
+            r#"<h1>The web app is not built</h1>
+<p>The server found no <code>{index_path}</code>. Build the SPA (for example with <code>trunk build --release</code> at the repository root), or start the server with <code>--dist-dir</code> pointing at the built files, then reload this page.</p>"#
+        ),
     )
 }
