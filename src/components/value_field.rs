@@ -132,10 +132,10 @@ pub fn ValueField(
         let inserted = insert_text(&textarea, &replacement);
         pasted_value.set_value(None);
 
-        // When the browser did not insert the text, or its `input` event did
-        // not take the pasted raw text, write the textarea before the signal,
-        // so that the value binding finds the text unchanged and leaves the
-        // caret where it is put here.
+        // The browser may not insert the text, or its `input` event may not
+        // take the pasted raw text. Then write the textarea before the
+        // signal, so that the value binding finds the text unchanged and
+        // leaves the caret where it is put here.
         // NOTE: Writing the textarea bypasses the browser's undo history, so
         // in Chromium an undo then skips this paste and a redo can repeat
         // older edits.

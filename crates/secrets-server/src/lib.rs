@@ -13,7 +13,7 @@
 //! - An **activity event** records that a member added or removed a secret:
 //!   the action, the key, the member and the time, never the value.
 //!
-//! Layers: [`store`] holds the domain operations and knows no HTTP; [`http`]
+//! Layers: [`store`] contains the domain operations and no HTTP; [`http`]
 //! maps requests to those operations and their errors to status codes;
 //! [`commands`] implements the command line.
 

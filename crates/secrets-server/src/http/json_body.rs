@@ -40,7 +40,7 @@ where
         let bytes = read_body(request).await?;
 
         // serde_json's messages may quote the input, which can contain a
-        // value, so the response says only which kind of problem it was.
+        // value, so the response names only the kind of problem.
         serde_json::from_slice(&bytes).map(JsonBody).map_err(|error| match error.classify() {
             serde_json::error::Category::Data => AppError::InvalidBody(
                 "The request body must be a JSON object with the text fields key and value, and optionally description.",

@@ -149,7 +149,7 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Creates the span of one request: the method and the matched route
-/// pattern. The raw URI is left out because a login link's query holds its
+/// pattern. The raw URI is left out because a login link's query contains its
 /// token; outside the routes only the path is recorded.
 fn request_span(request: &Request) -> Span {
     let route = match request.extensions().get::<MatchedPath>() {

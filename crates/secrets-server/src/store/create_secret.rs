@@ -29,7 +29,7 @@ impl Store {
             .seal(&associated_data, secret.value.expose().as_bytes())?;
 
         self.write(|transaction| {
-            // Check the key first: "already exists" tells the owner more
+            // Check the key first: "already exists" helps the owner more
             // than "limit reached" when both apply.
             let key_count: i64 = transaction.query_row(
                 "SELECT COUNT(*) FROM secrets WHERE company_id = ?1 AND key = ?2",
