@@ -265,7 +265,8 @@ struct FetchMock {
 
 impl FetchMock {
     /// Installs the mock. `routes` maps `"METHOD /path"` to a list of
-    /// `{"status": …, "body": …}` responses; a missing body sends none.
+    /// `{"status": …, "body": …, "delay_ms": …}` responses; a missing body
+    /// sends none, and a delay holds the response back that long.
     fn install(routes: serde_json::Value) -> Self {
         let install = js_sys::Function::new_with_args(
             "routes",
@@ -285,6 +286,9 @@ impl FetchMock {
                     throw new TypeError("no mocked response for " + request.method + " " + path);
                 }
                 const next = queue.length > 1 ? queue.shift() : queue[0];
+                if (next.delay_ms) {
+                    await new Promise((wake) => setTimeout(wake, next.delay_ms));
+                }
                 const text = next.body === undefined ? null : JSON.stringify(next.body);
                 return new Response(text, {
                     status: next.status,
@@ -706,6 +710,39 @@ async fn value_paste_without_cr_left_to_browser() {
     let value = form.value_input();
 
     assert!(!paste(&value, "no carriage return\n"));
+}
+
+#[wasm_bindgen_test]
+async fn fields_read_only_while_saving() {
+    let _mock = FetchMock::install(json!({
+        format!("POST {}", secrets_path()): [{ "status": 201, "body": metadata("SLOW"), "delay_ms": 300 }],
+    }));
+    let form = mount_form(&[]);
+    type_into(&form.key_input(), "SLOW").await;
+    type_into(&form.value_input(), "v").await;
+
+    form.save_button().click();
+    tick().await;
+
+    // Typing during the save would be wiped when the save clears the fields.
+    let description = form.find::<HtmlInputElement>("#secret-description");
+    assert!(form.key_input().read_only(), "key editable while saving");
+    assert!(
+        form.value_input().read_only(),
+        "value editable while saving"
+    );
+    assert!(description.read_only(), "description editable while saving");
+
+    let cleared = wait_until(|| form.key_input().value().is_empty()).await;
+    assert!(cleared, "save did not finish");
+    assert!(
+        !form.key_input().read_only(),
+        "key still read-only after the save"
+    );
+    assert!(
+        !form.value_input().read_only(),
+        "value still read-only after the save"
+    );
 }
 
 #[wasm_bindgen_test]
