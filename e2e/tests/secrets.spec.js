@@ -15,6 +15,9 @@ async function openSection(page) {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(new RegExp(`${SECTION_PATH}$`));
   await expect(page.getByRole('heading', { name: 'Secrets' })).toBeVisible();
+  // The counter appears once the list has loaded. Tests that change secrets
+  // behind the page's back rely on the page having loaded the list before.
+  await expect(page.locator('.secrets-count')).toBeVisible();
 }
 
 /** Pastes `text` into the value field the way a clipboard paste arrives. */
