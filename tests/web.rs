@@ -184,10 +184,10 @@ fn paste(target: &HtmlElement, text: &str) -> bool {
 /// Runs `document.execCommand(command, false, argument)`, which edits the
 /// focused field through the browser's editing path and fires `input` with
 /// the caret already moved. In Chromium, `insertText` with "\n" inserts a
-/// line break at the caret as Enter does (though with the input type
-/// "insertText", not "insertLineBreak"), `delete` and `forwardDelete` delete
-/// as Backspace and Delete do, and `undo` and `redo` run the editing commands
-/// that Ctrl+Z and Ctrl+Shift+Z are bound to.
+/// line break at the caret as Enter does, though with the input type
+/// "insertText" instead of "insertLineBreak". `delete` and `forwardDelete`
+/// act as Backspace and Delete, and `undo` and `redo` run the editing
+/// commands that Ctrl+Z and Ctrl+Shift+Z are bound to.
 async fn exec_command(command: &str, argument: &str) {
     let document: web_sys::HtmlDocument = document().unchecked_into();
     let done = document
@@ -266,7 +266,8 @@ struct FetchMock {
 impl FetchMock {
     /// Installs the mock. `routes` maps `"METHOD /path"` to a list of
     /// `{"status": …, "body": …, "delay_ms": …}` responses; a missing body
-    /// sends none, and a delay holds the response back that long.
+    /// sends none, and a delay postpones the response by that many
+    /// milliseconds.
     fn install(routes: serde_json::Value) -> Self {
         let install = js_sys::Function::new_with_args(
             "routes",
@@ -935,8 +936,8 @@ async fn delete_moves_focus_to_neighbour() {
 #[wasm_bindgen_test]
 async fn value_edit_beside_equal_line_break() {
     // (pasted value, caret, command and its text, saved value). The edited
-    // line break has a neighbour that looks the same, so only the caret tells
-    // which one the owner changed.
+    // line break has a neighbour that looks the same, so only the caret
+    // shows which one the owner changed.
     let cases = [
         ("a\r\nb", 1, "insertText", "\n", "a\n\r\nb"),
         ("A\r\n\nB", 1, "insertText", "\n", "A\n\r\n\nB"),

@@ -16,7 +16,8 @@ enum LoadState {
     Failed(ApiError),
 }
 
-/// The Secrets section of one company: heading, counter, list and form.
+/// Shows the Secrets section of one company: heading, counter, list and
+/// form.
 #[component]
 pub fn SecretsSection(
     /// Company whose secrets are shown.

@@ -25,7 +25,7 @@ pub fn init() {
         .with_filter(requested)
         .with_filter(dependency_caps());
     // `try_init` fails only when a subscriber is already installed, as in
-    // tests that call `init` twice; the first one stays.
+    // tests that call `init` twice. The first subscriber then stays.
     let _ = tracing_subscriber::registry().with(output).try_init();
 
     if let Some(error) = invalid_filter {

@@ -169,12 +169,7 @@ async fn login_page_names_member_and_posts_token() {
     let server = TestServer::start().await;
     let login = server.token("acme", "owner", CredentialKind::Login);
 
-    let response = server
-        .client
-        .get(server.url(&format!("/login?token={login}")))
-        .send()
-        .await
-        .expect("sent");
+    let response = server.get(&format!("/login?token={login}")).await;
 
     assert_eq!(response.status(), 200);
     assert!(response.headers().get("set-cookie").is_none());
@@ -211,12 +206,7 @@ async fn login_page_escapes_member_name() {
     let server = TestServer::start().await;
     let login = server.token("acme", "<b>Tom & 'Jerry'</b>", CredentialKind::Login);
 
-    let response = server
-        .client
-        .get(server.url(&format!("/login?token={login}")))
-        .send()
-        .await
-        .expect("sent");
+    let response = server.get(&format!("/login?token={login}")).await;
 
     let page = response.text().await.expect("text");
     assert!(
@@ -329,12 +319,7 @@ async fn login_link_works_once() {
     assert!(page.contains("invalid or was already used"), "{page}");
     assert!(page.contains("secrets-server login-link"), "{page}");
 
-    let page = server
-        .client
-        .get(server.url(&format!("/login?token={login}")))
-        .send()
-        .await
-        .expect("sent");
+    let page = server.get(&format!("/login?token={login}")).await;
     assert_eq!(page.status(), 401);
 }
 
@@ -343,12 +328,7 @@ async fn login_link_unknown_or_missing_token() {
     let server = TestServer::start().await;
 
     for path in ["/login?token=abc", "/login", "/login?token="] {
-        let response = server
-            .client
-            .get(server.url(path))
-            .send()
-            .await
-            .expect("sent");
+        let response = server.get(path).await;
         assert_eq!(response.status(), 401, "{path}");
     }
     for body in ["token=abc", "", "other=1"] {
@@ -376,12 +356,7 @@ async fn login_link_expired_rejected() {
         )
         .expect("expire");
 
-    let response = server
-        .client
-        .get(server.url(&format!("/login?token={login}")))
-        .send()
-        .await
-        .expect("sent");
+    let response = server.get(&format!("/login?token={login}")).await;
     assert_eq!(response.status(), 401);
 
     let response = post_login(&server, &login, &[]).await;

@@ -1,6 +1,6 @@
-//! A unique canary value sent through every path of the API must appear in
-//! no response, log line, database file or activity event; the bearer token
-//! must appear in no log line.
+//! Sends a unique canary value through every path of the API, then checks
+//! that no response, log line, database file or activity event contains it.
+//! The bearer token must not appear in any log line either.
 
 mod common;
 

@@ -13,12 +13,12 @@ const SECURITY_HEADERS: [(&str, &str); 4] = [
     ("referrer-policy", "no-referrer"),
 ];
 
-fn assert_security_headers(response: &reqwest::Response, what: &str) {
+fn assert_security_headers(response: &reqwest::Response, context: &str) {
     for (name, value) in SECURITY_HEADERS {
         assert_eq!(
             response.headers().get(name).map(|header| header.as_bytes()),
             Some(value.as_bytes()),
-            "{what}: {name}"
+            "{context}: {name}"
         );
     }
 }
@@ -47,12 +47,7 @@ async fn security_headers_on_api_responses() {
     assert_eq!(unauthorized.status(), 401);
     assert_security_headers(&unauthorized, "401");
 
-    let unknown = server
-        .client
-        .get(server.url("/api/v1/nope"))
-        .send()
-        .await
-        .expect("sent");
+    let unknown = server.get("/api/v1/nope").await;
     assert_eq!(unknown.status(), 404);
     assert_security_headers(&unknown, "unknown API path");
 }
@@ -62,21 +57,11 @@ async fn security_headers_on_login_pages() {
     let server = TestServer::start().await;
     let login = server.token("acme", "owner", CredentialKind::Login);
 
-    let page = server
-        .client
-        .get(server.url(&format!("/login?token={login}")))
-        .send()
-        .await
-        .expect("sent");
+    let page = server.get(&format!("/login?token={login}")).await;
     assert_eq!(page.status(), 200);
     assert_security_headers(&page, "login page");
 
-    let invalid = server
-        .client
-        .get(server.url("/login?token=abc"))
-        .send()
-        .await
-        .expect("sent");
+    let invalid = server.get("/login?token=abc").await;
     assert_eq!(invalid.status(), 401);
     assert_security_headers(&invalid, "invalid link page");
 
@@ -106,12 +91,7 @@ async fn security_headers_on_spa_files() {
         "/companies/acme/settings/secrets",
         "/missing.js",
     ] {
-        let response = server
-            .client
-            .get(server.url(path))
-            .send()
-            .await
-            .expect("sent");
+        let response = server.get(path).await;
         assert_security_headers(&response, path);
     }
 }

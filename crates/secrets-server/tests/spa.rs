@@ -22,12 +22,7 @@ async fn spa_client_route_gets_index() {
     let server = server_with_dist().await;
 
     for path in ["/companies/acme/settings/secrets", "/", "/anything/else"] {
-        let response = server
-            .client
-            .get(server.url(path))
-            .send()
-            .await
-            .expect("sent");
+        let response = server.get(path).await;
         assert_eq!(response.status(), 200, "{path}");
         assert!(
             response.text().await.expect("text").contains("Secrets SPA"),
@@ -40,12 +35,7 @@ async fn spa_client_route_gets_index() {
 async fn spa_asset_served() {
     let server = server_with_dist().await;
 
-    let response = server
-        .client
-        .get(server.url("/assets/app.js"))
-        .send()
-        .await
-        .expect("sent");
+    let response = server.get("/assets/app.js").await;
 
     assert_eq!(response.status(), 200);
     assert!(response.headers()["content-type"]
@@ -59,12 +49,7 @@ async fn spa_asset_served() {
 async fn spa_missing_asset_not_found() {
     let server = server_with_dist().await;
 
-    let response = server
-        .client
-        .get(server.url("/assets/missing.js"))
-        .send()
-        .await
-        .expect("sent");
+    let response = server.get("/assets/missing.js").await;
 
     assert_eq!(response.status(), 404);
 }
@@ -73,12 +58,7 @@ async fn spa_missing_asset_not_found() {
 async fn spa_api_path_stays_json() {
     let server = server_with_dist().await;
 
-    let response = server
-        .client
-        .get(server.url("/api/v1/nope"))
-        .send()
-        .await
-        .expect("sent");
+    let response = server.get("/api/v1/nope").await;
 
     assert_eq!(response.status(), 404);
     assert_eq!(response.headers()["content-type"], "application/json");
@@ -88,12 +68,7 @@ async fn spa_api_path_stays_json() {
 async fn spa_not_built_page() {
     let server = TestServer::start().await;
 
-    let response = server
-        .client
-        .get(server.url("/companies/acme/settings/secrets"))
-        .send()
-        .await
-        .expect("sent");
+    let response = server.get("/companies/acme/settings/secrets").await;
 
     assert_eq!(response.status(), 503);
     let page = response.text().await.expect("text");

@@ -98,14 +98,17 @@ fn caused_by<E: std::error::Error + 'static>(error: &(dyn std::error::Error + 's
 /// Returns `true` for `application/json`, with or without parameters such
 /// as `charset=utf-8`.
 fn has_json_content_type(headers: &HeaderMap) -> bool {
-    let Some(content_type) = headers
+    has_content_type(headers, "application/json")
+}
+
+/// Returns `true` when the `Content-Type` header names the media type
+/// `essence`, compared without case, with or without parameters.
+pub(super) fn has_content_type(headers: &HeaderMap, essence: &str) -> bool {
+    headers
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-    else {
-        return false;
-    };
-    let essence = content_type.split(';').next().unwrap_or_default().trim();
-    essence.eq_ignore_ascii_case("application/json")
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|declared| declared.trim().eq_ignore_ascii_case(essence))
 }
 
 fn declared_length(headers: &HeaderMap) -> Option<u64> {

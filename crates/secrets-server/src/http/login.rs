@@ -9,15 +9,15 @@
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, Request, State};
-use axum::http::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::header::{LOCATION, SET_COOKIE};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use secrets_core::api::paths;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
 use super::auth::SESSION_COOKIE;
-use super::json_body::read_body;
+use super::json_body::{has_content_type, read_body};
 use super::login_pages::{confirm_page, cross_site_page, invalid_link_page, not_a_form_page};
 use super::same_origin::verify_same_origin;
 use super::{run_blocking, AppError, AppState};
@@ -72,7 +72,8 @@ pub(super) async fn sign_in(
     }
 
     // Read the token from the form.
-    if !has_form_content_type(request.headers()) {
+    // Browsers send an HTML form's body as this type by default.
+    if !has_content_type(request.headers(), "application/x-www-form-urlencoded") {
         return Ok((StatusCode::UNSUPPORTED_MEDIA_TYPE, Html(not_a_form_page())).into_response());
     }
     let body = read_body(request).await?;
@@ -110,18 +111,4 @@ pub(super) async fn sign_in(
 
 fn invalid_link() -> Response {
     (StatusCode::UNAUTHORIZED, Html(invalid_link_page())).into_response()
-}
-
-/// Returns `true` for `application/x-www-form-urlencoded`, with or without
-/// parameters, the type a browser gives an HTML form's body by default.
-fn has_form_content_type(headers: &HeaderMap) -> bool {
-    headers
-        .get(CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .is_some_and(|essence| {
-            essence
-                .trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        })
 }

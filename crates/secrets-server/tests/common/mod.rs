@@ -90,6 +90,11 @@ impl TestServer {
         format!("http://{}{path}", self.addr)
     }
 
+    /// Sends a GET for `path` without credentials and returns the response.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("sent")
+    }
+
     pub fn secrets_url(&self, company: &str) -> String {
         self.url(&format!("/api/v1/companies/{company}/secrets"))
     }
