@@ -21,6 +21,12 @@ pub mod paths {
     /// Router pattern of one secret.
     pub const SECRET_ROUTE: &str = "/api/v1/companies/{company}/secrets/{key}";
 
+    /// Router pattern of a company's activity events, newest first.
+    pub const ACTIVITY_ROUTE: &str = "/api/v1/companies/{company}/activity";
+
+    /// Path of the current browser session; `DELETE` ends it (logout).
+    pub const SESSION_ROUTE: &str = "/api/v1/session";
+
     /// Path of the page that exchanges a one-time login token for a session.
     pub const LOGIN_ROUTE: &str = "/login";
 
@@ -33,6 +39,20 @@ pub mod paths {
     /// to URL-safe characters, so neither needs escaping.
     pub fn secret(company: &CompanyId, key: &SecretKey) -> String {
         format!("/api/v1/companies/{company}/secrets/{key}")
+    }
+
+    /// Returns the path of a company's activity events.
+    pub fn activity(company: &CompanyId) -> String {
+        format!("/api/v1/companies/{company}/activity")
+    }
+
+    /// Returns the path of the page of activity events older than the event
+    /// `before`, or of the newest page when `before` is `None`.
+    pub fn activity_page(company: &CompanyId, before: Option<i64>) -> String {
+        match before {
+            Some(before) => format!("{}?before={before}", activity(company)),
+            None => activity(company),
+        }
     }
 
     /// Returns the SPA route of a company's Secrets section.
@@ -142,6 +162,77 @@ impl fmt::Debug for CreateSecretRequest {
     }
 }
 
+/// Body of `PATCH /api/v1/companies/{company}/secrets/{key}`: the new
+/// description. An empty description removes it.
+///
+/// A request that contains a `value` field is rejected with
+/// [`ErrorCode::ValueWriteOnce`], because values are write-once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateSecretRequest {
+    /// The new description, unvalidated.
+    pub description: String,
+}
+
+/// Message of [`ErrorCode::ValueWriteOnce`].
+pub const VALUE_WRITE_ONCE_MESSAGE: &str = "Values are write-once, so this request cannot change one. To replace a value, delete the secret and add it again with the same key.";
+
+/// What an activity event records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityAction {
+    /// A secret was added.
+    Added,
+    /// A secret's description changed.
+    Updated,
+    /// A secret was deleted.
+    Removed,
+}
+
+impl ActivityAction {
+    /// Returns the action as the API and the database spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Added => "added",
+            Self::Updated => "updated",
+            Self::Removed => "removed",
+        }
+    }
+}
+
+/// One change to a company's secrets. It never contains a value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityEvent {
+    /// Event ID; larger IDs are newer events of the same server.
+    pub id: i64,
+    /// What happened.
+    pub action: ActivityAction,
+    /// Key of the secret that changed.
+    pub key: SecretKey,
+    /// Name of the member who made the change, as it was at that time.
+    pub member: String,
+    /// When the change happened, in RFC 3339 format, UTC.
+    pub occurred_at: String,
+}
+
+/// Default number of events in a page of `GET .../activity`.
+pub const ACTIVITY_PAGE_DEFAULT: usize = 20;
+
+/// Maximum number of events in a page of `GET .../activity`, set with the
+/// `limit` query parameter.
+pub const ACTIVITY_PAGE_MAX: usize = 100;
+
+/// Body of `GET /api/v1/companies/{company}/activity`. The query parameters
+/// `before` (an event ID) and `limit` (1 to [`ACTIVITY_PAGE_MAX`]) select
+/// the page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityPage {
+    /// Events, newest first.
+    pub events: Vec<ActivityEvent>,
+    /// The `before` parameter of the next, older page; `None` on the last
+    /// page.
+    pub next_before: Option<i64>,
+}
+
 /// Machine-readable reason of an error response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -156,6 +247,10 @@ pub enum ErrorCode {
     InvalidBody,
     /// 413: the body is larger than the server accepts.
     PayloadTooLarge,
+    /// 422: a description update also tried to change the value.
+    ValueWriteOnce,
+    /// 400: a query parameter is invalid.
+    InvalidQuery,
     /// 409: the company already has a secret with this key.
     DuplicateKey,
     /// 409: the company already has the maximum number of secrets.
@@ -167,6 +262,9 @@ pub enum ErrorCode {
     CrossOrigin,
     /// 404: no such company (for this member) or no such secret.
     NotFound,
+    /// 429: the member made too many changes in a short time; the
+    /// `Retry-After` header says how many seconds to wait.
+    RateLimited,
     /// 405: the path exists but not with this method.
     MethodNotAllowed,
     /// 500: the server failed; details are in its log.
