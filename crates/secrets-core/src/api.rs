@@ -251,6 +251,9 @@ pub enum ErrorCode {
     ValueWriteOnce,
     /// 400: a query parameter is invalid.
     InvalidQuery,
+    /// 400: logout was requested with an API token instead of a browser
+    /// session.
+    NotASession,
     /// 409: the company already has a secret with this key.
     DuplicateKey,
     /// 409: the company already has the maximum number of secrets.

@@ -108,12 +108,12 @@ fn serve_help_lists_timeouts() {
 }
 
 #[tokio::test]
-async fn member_add_prints_only_token() {
+async fn token_issue_prints_only_token() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let data_dir = dir.path().join("data");
     let data_dir_text = data_dir.to_str().expect("UTF-8");
-
-    let mut added = Binary::spawn(
+    Binary::create_company(&data_dir, "beta", &[]);
+    Binary::run_ok(
         &[
             "member",
             "add",
@@ -126,11 +126,31 @@ async fn member_add_prints_only_token() {
         ],
         &[],
     );
-    assert_eq!(added.wait(), Some(0), "{}", added.stderr());
-    let stdout = added.stdout();
+
+    let mut issued = Binary::spawn(
+        &[
+            "token",
+            "issue",
+            "--data-dir",
+            data_dir_text,
+            "--company",
+            "beta",
+            "--name",
+            "ci",
+        ],
+        &[],
+    );
+    assert_eq!(issued.wait(), Some(0), "{}", issued.stderr());
+    let stdout = issued.stdout();
     let token = stdout.trim();
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
     assert_eq!(token.len(), 64, "{stdout}");
+    assert!(
+        issued.stderr().contains("Issued API token"),
+        "{}",
+        issued.stderr()
+    );
+    assert!(!issued.stderr().contains(token), "{}", issued.stderr());
 
     let (_server, base_url) = Binary::serve(&data_dir, &dir.path().join("dist"), &[]);
     let url = format!("{base_url}/api/v1/companies/beta/secrets");
@@ -147,6 +167,20 @@ async fn member_add_prints_only_token() {
 async fn login_link_command_prints_link() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let data_dir = dir.path().join("data");
+    Binary::create_company(&data_dir, "acme", &[]);
+    Binary::run_ok(
+        &[
+            "member",
+            "add",
+            "--data-dir",
+            data_dir.to_str().expect("UTF-8"),
+            "--conglomerate",
+            "acme",
+            "--name",
+            "ada",
+        ],
+        &[],
+    );
     let args = [
         "login-link",
         "--data-dir",
@@ -232,20 +266,7 @@ fn serve_wrong_master_key_exits() {
     let data_dir = dir.path().join("data");
     let data_dir_text = data_dir.to_str().expect("UTF-8");
     let first_key = "11".repeat(32);
-    let mut setup = Binary::spawn(
-        &[
-            "member",
-            "add",
-            "--data-dir",
-            data_dir_text,
-            "--company",
-            "acme",
-            "--name",
-            "owner",
-        ],
-        &[("SECRETS_MASTER_KEY", &first_key)],
-    );
-    assert_eq!(setup.wait(), Some(0), "{}", setup.stderr());
+    Binary::create_company(&data_dir, "acme", &[("SECRETS_MASTER_KEY", &first_key)]);
 
     let wrong_key = "22".repeat(32);
     let args = [

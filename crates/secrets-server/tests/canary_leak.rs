@@ -43,9 +43,12 @@ fn file_contains(path: &std::path::Path, needle: &[u8]) -> bool {
 async fn canary_value_never_leaks() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let data_dir = dir.path().join("data");
-    let (mut server, base_url) = Binary::serve(
+    // A write limit that the test reaches on purpose at the end, so the
+    // 429 path is covered too.
+    let (mut server, base_url) = Binary::serve_with_args(
         &data_dir,
         &dir.path().join("dist"),
+        &["--write-burst", "70", "--writes-per-minute", "1"],
         &[("RUST_LOG", "trace")],
     );
     let client = reqwest::Client::builder()
@@ -62,21 +65,7 @@ async fn canary_value_never_leaks() {
     let response = sign_in(&client, &link).await;
     let cookie = session_cookie(&response);
     seen.record(response).await;
-    let mut add = Binary::spawn(
-        &[
-            "member",
-            "add",
-            "--data-dir",
-            data_dir.to_str().expect("UTF-8"),
-            "--company",
-            "acme",
-            "--name",
-            "bot",
-        ],
-        &[("RUST_LOG", "trace")],
-    );
-    assert_eq!(add.wait(), Some(0));
-    let token = add.stdout().trim().to_owned();
+    let token = Binary::add_member_with_token(&data_dir, "acme", "bot", &[("RUST_LOG", "trace")]);
 
     let post = |body: String| {
         client
@@ -172,6 +161,76 @@ async fn canary_value_never_leaks() {
             .await,
         409
     );
+    // Description updates: the valid one, then every error path.
+    let patch = |key: &str, body: String| {
+        client
+            .patch(format!("{secrets_url}/{key}"))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body)
+    };
+    let patch_cases = [
+        (
+            "CANARY_KEY",
+            json!({ "description": "Updated" }).to_string(),
+            200,
+        ),
+        ("CANARY_KEY", json!({ "value": CANARY }).to_string(), 422),
+        (
+            "CANARY_KEY",
+            json!({ "description": "x", "value": CANARY }).to_string(),
+            422,
+        ),
+        (
+            "CANARY_KEY",
+            json!({ "description": format!("{CANARY}\n") }).to_string(),
+            422,
+        ),
+        ("CANARY_KEY", format!(r#"{{"description":"{CANARY}""#), 400),
+        (
+            "CANARY_KEY",
+            json!({ "description": "x", "other": CANARY }).to_string(),
+            400,
+        ),
+        ("MISSING", json!({ "description": CANARY }).to_string(), 404),
+    ];
+    for (key, body, expected) in patch_cases {
+        let status = seen
+            .record(patch(key, body).send().await.expect("sent"))
+            .await;
+        assert_eq!(status, expected, "PATCH {key}");
+    }
+
+    // Activity pages, and a query that carries the canary.
+    let activity_url = format!("{base_url}/api/v1/companies/acme/activity");
+    let mut before: Option<i64> = None;
+    loop {
+        let url = match before {
+            Some(before) => format!("{activity_url}?limit=20&before={before}"),
+            None => format!("{activity_url}?limit=20"),
+        };
+        let response = client
+            .get(url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 200);
+        let page: serde_json::Value = response.json().await.expect("JSON");
+        seen.0.push_str(&page.to_string());
+        before = page["next_before"].as_i64();
+        if before.is_none() {
+            break;
+        }
+    }
+    let bad_query = client
+        .get(format!("{activity_url}?before={CANARY}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(seen.record(bad_query).await, 400);
+
     let listed = client
         .get(&secrets_url)
         .bearer_auth(&token)
@@ -187,15 +246,27 @@ async fn canary_value_never_leaks() {
         .expect("sent");
     assert_eq!(seen.record(deleted).await, 204);
 
+    // Writes until the rate limit answers, each with the canary inside.
+    let mut statuses = Vec::new();
+    for index in 0..20 {
+        let status = seen
+            .record(
+                post(create(&format!("LATE_{index}"), ""))
+                    .send()
+                    .await
+                    .expect("sent"),
+            )
+            .await;
+        statuses.push(status);
+        if status == 429 {
+            break;
+        }
+    }
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+
     // Stop the server so that its logs and database files are complete.
     assert_eq!(server.terminate(), Some(0));
-    let logs = format!(
-        "{}{}{}{}",
-        server.stdout(),
-        server.stderr(),
-        add.stdout(),
-        add.stderr()
-    );
+    let logs = format!("{}{}", server.stdout(), server.stderr());
 
     assert!(!seen.0.contains(CANARY), "a response contains the canary");
     assert!(

@@ -58,14 +58,11 @@ fn data_dir_shared_warning() {
 
     let mut command = Binary::spawn(
         &[
-            "member",
-            "add",
+            "conglomerate",
+            "create",
+            "acme",
             "--data-dir",
             data_dir_text,
-            "--company",
-            "acme",
-            "--name",
-            "owner",
         ],
         &[],
     );

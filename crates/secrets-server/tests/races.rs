@@ -19,11 +19,15 @@ async fn statuses_and_codes(responses: Vec<reqwest::Response>) -> Vec<(u16, Stri
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn race_hundred_creates_stop_at_limit() {
     let server = TestServer::start().await;
-    let token = server.api_token("acme", "owner");
+    // Two members, so that each stays within its write rate limit.
+    let tokens = [
+        server.api_token("acme", "owner"),
+        server.api_token("acme", "second"),
+    ];
 
     let requests = (0..100).map(|index| {
         let body = json!({ "key": format!("KEY_{index:03}"), "value": "v" });
-        let (server, token) = (&server, &token);
+        let (server, token) = (&server, &tokens[index % 2]);
         async move { server.create(token, "acme", &body).await }
     });
     let results = statuses_and_codes(join_all(requests).await).await;
@@ -81,15 +85,14 @@ async fn race_two_servers_one_file() {
     let second_store = std::sync::Arc::new(second_store);
     let direct = (0..50).map(|index| {
         let (store, member) = (std::sync::Arc::clone(&second_store), member.clone());
+        let company = secrets_core::CompanyId::parse("acme").expect("valid company");
         tokio::task::spawn_blocking(move || {
             let request: secrets_core::api::CreateSecretRequest = serde_json::from_value(
                 json!({ "key": format!("DIRECT_{index:02}"), "value": "v" }),
             )
             .expect("request");
             let secret = request.validate().expect("valid");
-            store
-                .create_secret(&member.company, &member, &secret)
-                .is_ok()
+            store.create_secret(&company, &member, &secret).is_ok()
         })
     });
     let over_http = (0..50).map(|index| {

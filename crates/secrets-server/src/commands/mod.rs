@@ -1,8 +1,11 @@
-//! The command line: `serve`, `member add` and `login-link`.
+//! The command line: `serve`, and the operator commands that manage
+//! conglomerates, companies, members, tokens and login links.
 
 mod login_link;
-mod member_add;
+mod members;
+mod organization;
 mod serve;
+mod tokens;
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +14,7 @@ use clap::{Parser, Subcommand};
 use secrets_core::CompanyId;
 
 use crate::crypto::{MasterKey, MasterKeySource, MASTER_KEY_ENV};
-use crate::store::{create_data_dir, MemberName, Store};
+use crate::store::{create_data_dir, ConglomerateId, MemberName, Store};
 
 /// REST backend of the Secrets section.
 ///
@@ -29,40 +32,101 @@ pub struct Cli {
 enum Command {
     /// Serve the REST API and the SPA.
     Serve(serve::ServeArgs),
-    /// Manage members.
+    /// Manage conglomerates: groups of companies whose members manage all
+    /// of their secrets.
+    #[command(subcommand)]
+    Conglomerate(ConglomerateCommand),
+    /// Manage companies.
+    #[command(subcommand)]
+    Company(CompanyCommand),
+    /// Manage the members of a conglomerate.
     #[command(subcommand)]
     Member(MemberCommand),
-    /// Print a one-time login link for a member (created if needed).
+    /// Manage a member's API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Print a one-time login link that signs a member in to a company's
+    /// Secrets section.
     LoginLink(login_link::LoginLinkArgs),
 }
 
 #[derive(Debug, Subcommand)]
+enum ConglomerateCommand {
+    /// Create an empty conglomerate.
+    Create(organization::ConglomerateCreateArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum CompanyCommand {
+    /// Create a company in an existing conglomerate.
+    Create(organization::CompanyCreateArgs),
+}
+
+#[derive(Debug, Subcommand)]
 enum MemberCommand {
-    /// Create a member (and the company) if needed and print a new API token.
-    Add(member_add::MemberAddArgs),
+    /// Add a member to a conglomerate.
+    Add(MemberArgs),
+    /// Remove a member from a conglomerate and end its sessions, tokens and
+    /// login links at once.
+    Remove(MemberArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Issue an API token and print it on stdout. It is shown only once.
+    Issue(MemberArgs),
+    /// List the IDs and dates of a member's API tokens.
+    List(MemberArgs),
+    /// Revoke an API token by its ID.
+    Revoke(tokens::TokenRevokeArgs),
 }
 
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(args),
-        Command::Member(MemberCommand::Add(args)) => member_add::run(args),
+        Command::Conglomerate(ConglomerateCommand::Create(args)) => {
+            organization::create_conglomerate(args)
+        }
+        Command::Company(CompanyCommand::Create(args)) => organization::create_company(args),
+        Command::Member(MemberCommand::Add(args)) => members::add(args),
+        Command::Member(MemberCommand::Remove(args)) => members::remove(args),
+        Command::Token(TokenCommand::Issue(args)) => tokens::issue(args),
+        Command::Token(TokenCommand::List(args)) => tokens::list(args),
+        Command::Token(TokenCommand::Revoke(args)) => tokens::revoke(args),
         Command::LoginLink(args) => login_link::run(args),
     }
 }
 
-/// Options that name a member of a company.
+/// Options that name a member: the conglomerate, directly or through one
+/// of its companies, and the member's name.
 #[derive(Debug, clap::Args)]
+#[command(group = clap::ArgGroup::new("where").required(true).args(["conglomerate", "company"]))]
 struct MemberArgs {
     /// Directory of the database and the master key file.
     #[arg(long, default_value = "./data")]
     data_dir: PathBuf,
-    /// Company ID: 1 to 63 characters of a-z, 0-9 and hyphens.
+    /// The member's conglomerate.
     #[arg(long)]
-    company: CompanyId,
+    conglomerate: Option<ConglomerateId>,
+    /// A company of the member's conglomerate, instead of --conglomerate.
+    #[arg(long)]
+    company: Option<CompanyId>,
     /// Member name, for example `owner`.
     #[arg(long)]
     name: MemberName,
+}
+
+impl MemberArgs {
+    /// Returns the conglomerate named by `--conglomerate` or by the company
+    /// given with `--company`.
+    fn conglomerate(&self, store: &Store) -> anyhow::Result<ConglomerateId> {
+        match (&self.conglomerate, &self.company) {
+            (Some(conglomerate), _) => Ok(conglomerate.clone()),
+            (None, Some(company)) => Ok(store.conglomerate_of(company)?),
+            (None, None) => anyhow::bail!("pass --conglomerate or --company"),
+        }
+    }
 }
 
 /// Loads the master key and opens the store in `data_dir`.

@@ -7,14 +7,15 @@ use std::time::Duration;
 use anyhow::Context;
 use secrets_core::CompanyId;
 
-use crate::http::{self, AppState, Timeouts};
-use crate::store::{CredentialKind, MemberName, Store, LOGIN_LINK_TTL};
+use crate::http::{self, AppState, Timeouts, WriteRateLimit};
+use crate::store::{MemberName, Store, LOGIN_LINK_TTL};
 
 use super::login_link::login_link;
 use super::open_store;
 
 /// Company and member created on the first start with an empty data
-/// directory, so that a new installation can be opened at once.
+/// directory, so that a new installation can be opened at once. The company
+/// gets a conglomerate of the same ID.
 const FIRST_COMPANY: &str = "acme";
 const FIRST_MEMBER: &str = "owner";
 
@@ -51,6 +52,14 @@ pub(super) struct ServeArgs {
     /// SIGTERM. Then the server closes the remaining connections and exits.
     #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     shutdown_timeout: u64,
+    /// Changes (creates, description updates, deletes) that one member may
+    /// make at once. Reads are not limited.
+    #[arg(long, value_name = "COUNT", default_value_t = WriteRateLimit::default().burst, value_parser = clap::value_parser!(u32).range(1..))]
+    write_burst: u32,
+    /// Changes per minute that one member may make in the long run; a
+    /// member over the limit gets 429 Too Many Requests with Retry-After.
+    #[arg(long, value_name = "COUNT", default_value_t = WriteRateLimit::default().per_minute, value_parser = clap::value_parser!(u32).range(1..))]
+    writes_per_minute: u32,
 }
 
 impl ServeArgs {
@@ -97,7 +106,13 @@ async fn serve(args: ServeArgs, store: Store) -> anyhow::Result<()> {
         "listening on {base_url}"
     );
     let timeouts = args.timeouts();
-    let state = AppState::new(store, args.dist_dir).with_timeouts(timeouts);
+    let write_rate_limit = WriteRateLimit {
+        burst: args.write_burst,
+        per_minute: args.writes_per_minute,
+    };
+    let state = AppState::new(store, args.dist_dir)
+        .with_timeouts(timeouts)
+        .with_write_rate_limit(write_rate_limit);
     http::serve(listener, state, shutdown_signal()).await;
     tracing::info!("server stopped");
     Ok(())
@@ -108,11 +123,12 @@ fn print_first_login_link(store: &Store, base_url: &str) -> anyhow::Result<()> {
     let company = CompanyId::parse(FIRST_COMPANY)?;
     let name = MemberName::parse(FIRST_MEMBER)?;
     let member = store.ensure_member(&company, &name)?;
-    let token = store.issue_credential(&member, CredentialKind::Login)?;
+    let token = store.issue_login_link(&member, &company)?;
     tracing::info!(company = %company, member_id = member.id, "created the first company and member");
 
     println!(
-        "The data directory was empty, so company `{company}` and member `{name}` were created."
+        "The data directory was empty, so conglomerate `{}` with company `{company}` and member `{name}` were created.",
+        member.conglomerate
     );
     println!(
         "Open this link in a browser to sign in (it works once, within {} minutes):",

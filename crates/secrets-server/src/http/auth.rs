@@ -1,6 +1,8 @@
 //! Authentication (which member sent a request) and authorization (which
 //! companies that member may manage).
 
+use std::time::Instant;
+
 use axum::extract::FromRequestParts;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
@@ -50,17 +52,56 @@ impl FromRequestParts<AppState> for Authenticated {
     }
 }
 
+/// A member allowed to make a change now: [`Authenticated`], and within
+/// the member's write rate limit. Rejects with 429 and the time to wait
+/// otherwise.
+#[derive(Debug)]
+pub struct Writer(pub Member);
+
+impl FromRequestParts<AppState> for Writer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Authenticated(member) = Authenticated::from_request_parts(parts, state).await?;
+        if let Err(wait) = state.rate_limiter.try_acquire(member.id, Instant::now()) {
+            // Whole seconds, rounded up, so that a client that waits this
+            // long always finds a token.
+            let retry_after = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            tracing::info!(
+                member_id = member.id,
+                retry_after,
+                "write rate limit reached"
+            );
+            return Err(AppError::RateLimited { retry_after });
+        }
+        Ok(Self(member))
+    }
+}
+
 /// Decides whether `member` may manage the secrets of the company named by
-/// the path segment `company`, and returns that company.
+/// the path segment `company`, and returns that company. A member may
+/// manage every company of its conglomerate and no other.
 ///
 /// This is the only place that makes this decision. An invalid ID, an
-/// unknown company and another member's company all produce the same
-/// [`AppError::CompanyNotFound`], so responses do not reveal which companies
-/// exist. When conglomerates arrive, membership of the company's
-/// conglomerate is checked here.
-pub fn authorize(member: &Member, company: &str) -> Result<CompanyId, AppError> {
+/// unknown company and a company of another conglomerate all produce the
+/// same [`AppError::CompanyNotFound`], so responses do not reveal which
+/// companies exist.
+pub async fn authorize(
+    state: &AppState,
+    member: &Member,
+    company: &str,
+) -> Result<CompanyId, AppError> {
     let company = CompanyId::parse(company).map_err(|_| AppError::CompanyNotFound)?;
-    if member.company != company {
+    let (checked_member, checked_company) = (member.clone(), company.clone());
+    let allowed = run_blocking(state, move |store| {
+        store.may_manage(&checked_member, &checked_company)
+    })
+    .await
+    .map_err(|error| AppError::from_store(error, "authorize", Some(&company), None))?;
+    if !allowed {
         return Err(AppError::CompanyNotFound);
     }
     Ok(company)
@@ -70,7 +111,9 @@ pub fn authorize(member: &Member, company: &str) -> Result<CompanyId, AppError> 
 /// `Authorization` header that is not a bearer token counts as a bad
 /// credential, not as an absent one, so it is never ignored in favor of a
 /// cookie.
-fn presented_credential(headers: &HeaderMap) -> Option<(Zeroizing<String>, CredentialKind)> {
+pub(super) fn presented_credential(
+    headers: &HeaderMap,
+) -> Option<(Zeroizing<String>, CredentialKind)> {
     if let Some(authorization) = headers.get(AUTHORIZATION) {
         let token = bearer_token(authorization.to_str().ok()?)?;
         return Some((Zeroizing::new(token.to_owned()), CredentialKind::Api));
@@ -165,23 +208,5 @@ mod tests {
     #[test]
     fn presented_credential_similar_cookie_ignored() {
         assert!(presented_credential(&headers(COOKIE, "secrets_session_old=xyz")).is_none());
-    }
-
-    #[test]
-    fn authorize_other_company_not_found() {
-        let member = Member {
-            id: 1,
-            company: CompanyId::parse("beta").expect("valid"),
-            name: "owner".to_owned(),
-        };
-        assert!(authorize(&member, "beta").is_ok());
-        assert!(matches!(
-            authorize(&member, "acme"),
-            Err(AppError::CompanyNotFound)
-        ));
-        assert!(matches!(
-            authorize(&member, "Not A Company"),
-            Err(AppError::CompanyNotFound)
-        ));
     }
 }

@@ -7,7 +7,7 @@ use axum::response::IntoResponse;
 use axum::Json;
 use secrets_core::api::CreateSecretRequest;
 
-use super::auth::{authorize, Authenticated};
+use super::auth::{authorize, Writer};
 use super::json_body::JsonBody;
 use super::{run_blocking, AppError, AppState};
 
@@ -15,14 +15,14 @@ use super::{run_blocking, AppError, AppState};
 #[tracing::instrument(skip_all)]
 pub(super) async fn create_secret(
     State(state): State<AppState>,
-    Authenticated(member): Authenticated,
+    Writer(member): Writer,
     path: Result<Path<String>, PathRejection>,
     request: Request,
 ) -> Result<impl IntoResponse, AppError> {
     // Authorize before reading the body, so that a member of another company
     // gets the same 404 whatever they send.
     let Path(company) = path.map_err(|_| AppError::CompanyNotFound)?;
-    let company = authorize(&member, &company)?;
+    let company = authorize(&state, &member, &company).await?;
 
     // Parse and validate the body.
     let JsonBody(body) = JsonBody::<CreateSecretRequest>::from_request(request, &state).await?;

@@ -5,18 +5,18 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use secrets_core::SecretKey;
 
-use super::auth::{authorize, Authenticated};
+use super::auth::{authorize, Writer};
 use super::{run_blocking, AppError, AppState};
 
 /// Deletes a secret; responds 204, or 404 when the company has no secret
 /// with this key.
 pub(super) async fn delete_secret(
     State(state): State<AppState>,
-    Authenticated(member): Authenticated,
+    Writer(member): Writer,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<StatusCode, AppError> {
     let Path((company, key)) = path.map_err(|_| AppError::CompanyNotFound)?;
-    let company = authorize(&member, &company)?;
+    let company = authorize(&state, &member, &company).await?;
     // A text that is not a valid key cannot name a stored secret.
     let key = SecretKey::parse(&key).map_err(|_| AppError::SecretNotFound)?;
 

@@ -1,10 +1,10 @@
 //! [`AppError`]: every error response of the API, and its JSON body.
 
-use axum::http::header::CONNECTION;
+use axum::http::header::{CONNECTION, RETRY_AFTER};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use secrets_core::api::{ErrorBody, ErrorCode, ValidationError};
+use secrets_core::api::{ErrorBody, ErrorCode, ValidationError, VALUE_WRITE_ONCE_MESSAGE};
 use secrets_core::{limit_reached_message, CompanyId, SecretKey, DUPLICATE_KEY_MESSAGE};
 
 use super::json_body::MAX_BODY_BYTES;
@@ -43,6 +43,22 @@ pub enum AppError {
     /// 409: the company already has the maximum number of secrets.
     #[error("{}", limit_reached_message())]
     LimitReached,
+    /// 422: a description update also tried to change the value.
+    #[error("{VALUE_WRITE_ONCE_MESSAGE}")]
+    ValueWriteOnce,
+    /// 400: a query parameter is invalid. The message is fixed text.
+    #[error("{0}")]
+    InvalidQuery(&'static str),
+    /// 400: logout was requested with an API token, which is not a session.
+    #[error("This request is authenticated by an API token, not a browser session, so there is no session to end. Revoke API tokens with `secrets-server token revoke`.")]
+    NotASession,
+    /// 429: the member made too many changes in a short time.
+    #[error("Too many changes in a short time. Wait {retry_after} seconds, then try again.")]
+    RateLimited {
+        /// Seconds until the next change is accepted, also sent as
+        /// `Retry-After`.
+        retry_after: u64,
+    },
     /// 413: the body is larger than [`MAX_BODY_BYTES`].
     #[error("The request body is larger than the limit of {} KiB.", MAX_BODY_BYTES / 1024)]
     PayloadTooLarge,
@@ -113,7 +129,9 @@ impl AppError {
                 StatusCode::NOT_FOUND
             }
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::ValueWriteOnce => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::InvalidQuery(_) | Self::NotASession => StatusCode::BAD_REQUEST,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::DuplicateKey | Self::LimitReached => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -133,6 +151,10 @@ impl AppError {
             }
             Self::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed,
             Self::Validation(error) => error.code(),
+            Self::ValueWriteOnce => ErrorCode::ValueWriteOnce,
+            Self::InvalidQuery(_) => ErrorCode::InvalidQuery,
+            Self::NotASession => ErrorCode::NotASession,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::DuplicateKey => ErrorCode::DuplicateKey,
             Self::LimitReached => ErrorCode::LimitReached,
             Self::PayloadTooLarge => ErrorCode::PayloadTooLarge,
@@ -166,6 +188,11 @@ impl IntoResponse for AppError {
             message: self.to_string(),
         };
         let mut response = (self.status(), Json(body)).into_response();
+        if let Self::RateLimited { retry_after } = self {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(retry_after));
+        }
         if matches!(
             self,
             Self::PayloadTooLarge | Self::BodyTimeout | Self::RequestTimeout

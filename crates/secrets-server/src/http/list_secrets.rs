@@ -16,7 +16,7 @@ pub(super) async fn list_secrets(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<SecretList>, AppError> {
     let Path(company) = path.map_err(|_| AppError::CompanyNotFound)?;
-    let company = authorize(&member, &company)?;
+    let company = authorize(&state, &member, &company).await?;
 
     let query_company = company.clone();
     let secrets = run_blocking(&state, move |store| store.list_secrets(&query_company))

@@ -21,7 +21,7 @@ use super::json_body::{has_content_type, read_body};
 use super::login_pages::{confirm_page, cross_site_page, invalid_link_page, not_a_form_page};
 use super::same_origin::verify_same_origin;
 use super::{run_blocking, AppError, AppState};
-use crate::store::SESSION_TTL;
+use crate::store::{RedeemedLogin, SESSION_TTL};
 
 /// Query of a login link, and body of the sign-in form: both carry the
 /// token in the field `token`.
@@ -46,12 +46,12 @@ pub(super) async fn show_login_page(
     let member = run_blocking(&state, move |store| store.login_token_member(&lookup_token))
         .await
         .map_err(|error| AppError::from_store(error, "look up login link", None, None))?;
-    let Some(member) = member else {
+    let Some((member, company)) = member else {
         tracing::info!("login link rejected");
         return Ok(invalid_link());
     };
 
-    let page = confirm_page(member.company.as_str(), &member.name, &token);
+    let page = confirm_page(company.as_str(), &member.name, &token);
     Ok(Html(page).into_response())
 }
 
@@ -88,11 +88,16 @@ pub(super) async fn sign_in(
     let redeemed = run_blocking(&state, move |store| store.redeem_login_token(&token))
         .await
         .map_err(|error| AppError::from_store(error, "redeem login link", None, None))?;
-    let Some((member, session)) = redeemed else {
+    let Some(RedeemedLogin {
+        member,
+        company,
+        session,
+    }) = redeemed
+    else {
         tracing::info!("login link rejected");
         return Ok(invalid_link());
     };
-    tracing::info!(company = %member.company, member_id = member.id, "session started");
+    tracing::info!(conglomerate = %member.conglomerate, member_id = member.id, "session started");
 
     // NOTE: no `Secure` attribute, because the server speaks plain HTTP on
     // 127.0.0.1. A deployment behind TLS should add it.
@@ -101,7 +106,7 @@ pub(super) async fn sign_in(
         session.expose(),
         SESSION_TTL.as_secs()
     );
-    let location = paths::section(&member.company);
+    let location = paths::section(&company);
     Ok((
         StatusCode::SEE_OTHER,
         [(SET_COOKIE, cookie), (LOCATION, location)],

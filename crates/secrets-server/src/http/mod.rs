@@ -5,6 +5,7 @@
 //! blocking thread pool and map [`StoreError`]s to responses through
 //! [`AppError`].
 
+mod activity;
 mod auth;
 mod create_secret;
 mod delete_secret;
@@ -14,10 +15,13 @@ mod json_body;
 mod list_secrets;
 mod login;
 mod login_pages;
+mod rate_limit;
 mod same_origin;
 mod serve;
+mod session;
 mod spa;
 mod timeouts;
+mod update_secret;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -34,7 +38,9 @@ use axum::middleware;
 use axum::response::Response;
 use axum::routing::{any, delete, get};
 use axum::Router;
-use secrets_core::api::paths::{LOGIN_ROUTE, SECRETS_ROUTE, SECRET_ROUTE};
+use secrets_core::api::paths::{
+    ACTIVITY_ROUTE, LOGIN_ROUTE, SECRETS_ROUTE, SECRET_ROUTE, SESSION_ROUTE,
+};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
@@ -46,6 +52,7 @@ use crate::store::{Store, StoreError};
 pub use auth::{authorize, SESSION_COOKIE};
 pub use error::AppError;
 pub use json_body::MAX_BODY_BYTES;
+pub use rate_limit::{RateLimiter, WriteRateLimit};
 pub use same_origin::{verify_same_origin, CrossOriginRequest};
 pub use serve::serve;
 pub use timeouts::Timeouts;
@@ -59,17 +66,26 @@ pub struct AppState {
     pub dist_dir: Arc<PathBuf>,
     /// Time limits for slow clients, slow requests and shutdown.
     pub timeouts: Timeouts,
+    /// Per-member limit on changes.
+    pub rate_limiter: Arc<RateLimiter>,
 }
 
 impl AppState {
     /// Creates the state from an open store and the SPA's directory, with
-    /// the default [`Timeouts`].
+    /// the default [`Timeouts`] and [`WriteRateLimit`].
     pub fn new(store: Store, dist_dir: PathBuf) -> Self {
         Self {
             store: Arc::new(store),
             dist_dir: Arc::new(dist_dir),
             timeouts: Timeouts::default(),
+            rate_limiter: Arc::new(RateLimiter::new(WriteRateLimit::default())),
         }
+    }
+
+    /// Replaces the write rate limit.
+    pub fn with_write_rate_limit(mut self, limit: WriteRateLimit) -> Self {
+        self.rate_limiter = Arc::new(RateLimiter::new(limit));
+        self
     }
 
     /// Replaces the time limits.
@@ -94,7 +110,12 @@ pub fn app(state: AppState) -> Router {
             SECRETS_ROUTE,
             get(list_secrets::list_secrets).post(create_secret::create_secret),
         )
-        .route(SECRET_ROUTE, delete(delete_secret::delete_secret))
+        .route(
+            SECRET_ROUTE,
+            delete(delete_secret::delete_secret).patch(update_secret::update_secret),
+        )
+        .route(ACTIVITY_ROUTE, get(activity::list_activity))
+        .route(SESSION_ROUTE, delete(session::end_session))
         .route("/api", any(error::api_not_found))
         .route("/api/{*rest}", any(error::api_not_found))
         .method_not_allowed_fallback(error::method_not_allowed);

@@ -13,7 +13,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use super::{company_from_column, now, Member, Store, StoreError};
+use secrets_core::CompanyId;
+
+use super::organization::conglomerate_from_column;
+use super::{company_from_column, format_timestamp, now, Member, Store, StoreError};
 
 /// How long a login link works after it was created.
 pub const LOGIN_LINK_TTL: Duration = Duration::from_secs(15 * 60);
@@ -73,6 +76,26 @@ impl fmt::Debug for Token {
     }
 }
 
+/// An API token as `token list` shows it: never the token itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenInfo {
+    /// Credential ID, which `token revoke` takes.
+    pub id: i64,
+    /// When the token was issued, in RFC 3339 format, UTC.
+    pub created_at: String,
+    /// When the token was revoked, if it was.
+    pub revoked_at: Option<String>,
+}
+
+/// What [`Store::revoke_token`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RevokedToken {
+    /// The member the token belonged to.
+    pub member: Member,
+    /// Whether the token had been revoked before this call.
+    pub already_revoked: bool,
+}
+
 fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
@@ -83,33 +106,134 @@ fn expiry(kind: CredentialKind, created_at: i64) -> Option<i64> {
 }
 
 impl Store {
-    /// Creates a credential of `kind` for `member` and returns its token.
+    /// Creates a credential of `kind` for `member` and returns its token. A
+    /// login link made here opens the first company of the member's
+    /// conglomerate, by ID.
     pub fn issue_credential(
         &self,
         member: &Member,
         kind: CredentialKind,
     ) -> Result<Token, StoreError> {
+        self.insert_credential(member, kind, None)
+            .map(|(_, token)| token)
+    }
+
+    /// Creates an API token for `member` and returns its credential ID and
+    /// the token.
+    pub fn issue_api_token(&self, member: &Member) -> Result<(i64, Token), StoreError> {
+        self.insert_credential(member, CredentialKind::Api, None)
+    }
+
+    /// Creates a login link token for `member` that opens the Secrets
+    /// section of `company`, which must belong to the member's
+    /// conglomerate.
+    pub fn issue_login_link(
+        &self,
+        member: &Member,
+        company: &CompanyId,
+    ) -> Result<Token, StoreError> {
+        if !self.may_manage(member, company)? {
+            return Err(StoreError::CompanyNotFound(company.clone()));
+        }
+        self.insert_credential(member, CredentialKind::Login, Some(company))
+            .map(|(_, token)| token)
+    }
+
+    fn insert_credential(
+        &self,
+        member: &Member,
+        kind: CredentialKind,
+        company: Option<&CompanyId>,
+    ) -> Result<(i64, Token), StoreError> {
         let token = Token::generate();
-        self.write(|transaction| {
+        let id = self.write(|transaction| {
             let created_at = now();
             transaction.execute(
-                "INSERT INTO credentials (token_hash, member_id, kind, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO credentials (token_hash, member_id, kind, created_at, expires_at, company_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
                     hash_token(token.expose()),
                     member.id,
                     kind.as_str(),
                     created_at,
-                    expiry(kind, created_at)
+                    expiry(kind, created_at),
+                    company.map(CompanyId::as_str)
                 ],
             )?;
-            Ok(())
+            Ok(transaction.last_insert_rowid())
         })?;
-        Ok(token)
+        Ok((id, token))
     }
 
-    /// Returns the member whose unexpired credential of `kind` has this
-    /// token, or `None`. Login tokens are not accepted here: they are
+    /// Revokes the API token with credential ID `id`, so it stops working
+    /// with the next request. Revoking a revoked token changes nothing.
+    pub fn revoke_token(&self, id: i64) -> Result<RevokedToken, StoreError> {
+        self.write(|transaction| {
+            let found = transaction
+                .query_row(
+                    "SELECT m.id, m.conglomerate_id, m.name, c.revoked_at
+                     FROM credentials c JOIN members m ON m.id = c.member_id
+                     WHERE c.id = ?1 AND c.kind = 'api'",
+                    [id],
+                    |row| {
+                        let member = Member {
+                            id: row.get(0)?,
+                            conglomerate: conglomerate_from_column(row.get(1)?)?,
+                            name: row.get(2)?,
+                        };
+                        Ok((member, row.get::<_, Option<i64>>(3)?))
+                    },
+                )
+                .optional()?;
+            let Some((member, revoked_at)) = found else {
+                return Err(StoreError::TokenNotFound(id));
+            };
+            if revoked_at.is_none() {
+                transaction.execute(
+                    "UPDATE credentials SET revoked_at = ?1 WHERE id = ?2",
+                    params![now(), id],
+                )?;
+            }
+            Ok(RevokedToken {
+                member,
+                already_revoked: revoked_at.is_some(),
+            })
+        })
+    }
+
+    /// Returns the API tokens of `member`, oldest first.
+    pub fn list_tokens(&self, member: &Member) -> Result<Vec<TokenInfo>, StoreError> {
+        self.read(|connection| {
+            let mut statement = connection.prepare(
+                "SELECT id, created_at, revoked_at FROM credentials
+                 WHERE member_id = ?1 AND kind = 'api' ORDER BY id",
+            )?;
+            let tokens = statement.query_map([member.id], |row| {
+                Ok(TokenInfo {
+                    id: row.get(0)?,
+                    created_at: format_timestamp(row.get(1)?),
+                    revoked_at: row.get::<_, Option<i64>>(2)?.map(format_timestamp),
+                })
+            })?;
+            Ok(tokens.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    /// Ends the browser session with this token (logout). Returns whether a
+    /// session was ended.
+    #[tracing::instrument(level = "trace", skip_all)]
+    pub fn end_session(&self, token: &str) -> Result<bool, StoreError> {
+        self.write(|transaction| {
+            let deleted = transaction.execute(
+                "DELETE FROM credentials WHERE token_hash = ?1 AND kind = 'session'",
+                [hash_token(token)],
+            )?;
+            Ok(deleted > 0)
+        })
+    }
+
+    /// Returns the member whose unexpired, unrevoked credential of `kind`
+    /// has this token, or `None`. A removed member has no credentials. Login tokens are not accepted here: they are
     /// exchanged by [`Store::redeem_login_token`].
     #[tracing::instrument(level = "trace", skip_all)]
     pub fn authenticate(
@@ -123,25 +247,36 @@ impl Store {
         self.read(|connection| {
             let member = connection
                 .query_row(
-                    "SELECT m.id, m.company_id, m.name
+                    "SELECT m.id, m.conglomerate_id, m.name
                      FROM credentials c JOIN members m ON m.id = c.member_id
-                     WHERE c.token_hash = ?1 AND c.kind = ?2 AND (c.expires_at IS NULL OR c.expires_at > ?3)",
+                     WHERE c.token_hash = ?1 AND c.kind = ?2 AND c.revoked_at IS NULL
+                       AND m.removed_at IS NULL AND (c.expires_at IS NULL OR c.expires_at > ?3)",
                     params![hash_token(token), kind.as_str(), now()],
-                    |row| Ok(Member { id: row.get(0)?, company: company_from_column(row.get(1)?)?, name: row.get(2)? }),
+                    |row| {
+                        Ok(Member {
+                            id: row.get(0)?,
+                            conglomerate: conglomerate_from_column(row.get(1)?)?,
+                            name: row.get(2)?,
+                        })
+                    },
                 )
                 .optional()?;
             Ok(member)
         })
     }
 
-    /// Returns the member that an unused, unexpired login token signs in,
-    /// without using the token up, so that a page can show whom a link
-    /// signs in as before the member confirms.
+    /// Returns the member that an unused, unexpired login token signs in
+    /// and the company whose section it opens, without using the token up,
+    /// so that a page can show whom a link signs in as before the member
+    /// confirms.
     #[tracing::instrument(level = "trace", skip_all)]
-    pub fn login_token_member(&self, token: &str) -> Result<Option<Member>, StoreError> {
+    pub fn login_token_member(
+        &self,
+        token: &str,
+    ) -> Result<Option<(Member, CompanyId)>, StoreError> {
         self.read(|connection| {
             let found = find_login_token(connection, token, now())?;
-            Ok(found.map(|(_, member)| member))
+            Ok(found.map(|login| (login.member, login.company)))
         })
     }
 
@@ -149,52 +284,90 @@ impl Store {
     /// for its member, in one transaction so that a link works only once.
     /// Returns `None` when the token is unknown, used or expired.
     #[tracing::instrument(level = "trace", skip_all)]
-    pub fn redeem_login_token(&self, token: &str) -> Result<Option<(Member, Token)>, StoreError> {
+    pub fn redeem_login_token(&self, token: &str) -> Result<Option<RedeemedLogin>, StoreError> {
         let session = Token::generate();
         self.write(|transaction| {
             let current_time = now();
-            let Some((credential_id, member)) = find_login_token(transaction, token, current_time)?
-            else {
+            let Some(login) = find_login_token(transaction, token, current_time)? else {
                 return Ok(None);
             };
 
             transaction.execute(
                 "UPDATE credentials SET used_at = ?1 WHERE id = ?2",
-                params![current_time, credential_id],
+                params![current_time, login.credential_id],
             )?;
             transaction.execute(
                 "INSERT INTO credentials (token_hash, member_id, kind, created_at, expires_at)
                  VALUES (?1, ?2, 'session', ?3, ?4)",
                 params![
                     hash_token(session.expose()),
-                    member.id,
+                    login.member.id,
                     current_time,
                     expiry(CredentialKind::Session, current_time)
                 ],
             )?;
-            Ok(Some(member))
+            Ok(Some((login.member, login.company)))
         })
-        .map(|member| member.map(|member| (member, session)))
+        .map(|found| {
+            found.map(|(member, company)| RedeemedLogin {
+                member,
+                company,
+                session,
+            })
+        })
     }
 }
 
-/// Returns the credential ID and member of an unused login token that has
-/// not expired at `current_time`.
+/// A login link exchanged for a session.
+#[derive(Debug)]
+pub struct RedeemedLogin {
+    /// The member now signed in.
+    pub member: Member,
+    /// The company whose section the link opens.
+    pub company: CompanyId,
+    /// The new session's token, for the cookie.
+    pub session: Token,
+}
+
+/// A valid login token found by [`find_login_token`].
+struct LoginToken {
+    credential_id: i64,
+    member: Member,
+    company: CompanyId,
+}
+
+/// Returns an unused login token that has not expired at `current_time`,
+/// of a current member, with the company it opens: the one it was issued
+/// for, else the first company of the member's conglomerate. A token whose
+/// company left the conglomerate, or whose conglomerate has no company, is
+/// not valid.
 fn find_login_token(
     connection: &Connection,
     token: &str,
     current_time: i64,
-) -> Result<Option<(i64, Member)>, StoreError> {
+) -> Result<Option<LoginToken>, StoreError> {
     let found = connection
         .query_row(
-            "SELECT c.id, m.id, m.company_id, m.name
-             FROM credentials c JOIN members m ON m.id = c.member_id
-             WHERE c.token_hash = ?1 AND c.kind = 'login' AND c.used_at IS NULL AND c.expires_at > ?2",
+            "SELECT c.id, m.id, m.conglomerate_id, m.name, company.id
+             FROM credentials c
+             JOIN members m ON m.id = c.member_id
+             JOIN companies company ON company.id = COALESCE(
+                 c.company_id,
+                 (SELECT id FROM companies WHERE conglomerate_id = m.conglomerate_id ORDER BY id LIMIT 1))
+             WHERE c.token_hash = ?1 AND c.kind = 'login' AND c.used_at IS NULL AND c.expires_at > ?2
+               AND c.revoked_at IS NULL AND m.removed_at IS NULL
+               AND company.conglomerate_id = m.conglomerate_id",
             params![hash_token(token), current_time],
             |row| {
-                let member =
-                    Member { id: row.get(1)?, company: company_from_column(row.get(2)?)?, name: row.get(3)? };
-                Ok((row.get::<_, i64>(0)?, member))
+                Ok(LoginToken {
+                    credential_id: row.get(0)?,
+                    member: Member {
+                        id: row.get(1)?,
+                        conglomerate: conglomerate_from_column(row.get(2)?)?,
+                        name: row.get(3)?,
+                    },
+                    company: company_from_column(row.get(4)?)?,
+                })
             },
         )
         .optional()?;

@@ -23,7 +23,7 @@ impl Store {
     }
 }
 
-fn metadata_from_row(row: &Row<'_>) -> rusqlite::Result<SecretMetadata> {
+pub(super) fn metadata_from_row(row: &Row<'_>) -> rusqlite::Result<SecretMetadata> {
     let key = SecretKey::try_from(row.get::<_, String>(0)?)
         .map_err(|error| conversion_error(0, error))?;
     let description = Description::try_from(row.get::<_, String>(1)?)
@@ -38,7 +38,7 @@ fn metadata_from_row(row: &Row<'_>) -> rusqlite::Result<SecretMetadata> {
 
 /// Wraps a validation error of a column read back from the database. Only
 /// validated text is written, so this means the file was changed by hand.
-fn conversion_error(
+pub(super) fn conversion_error(
     column: usize,
     error: impl std::error::Error + Send + Sync + 'static,
 ) -> rusqlite::Error {

@@ -1,11 +1,12 @@
-//! Companies and their members.
+//! Members of conglomerates.
 
 use std::fmt;
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 use secrets_core::CompanyId;
 
-use super::{now, Store, StoreError};
+use super::organization::conglomerate_from_column;
+use super::{now, ConglomerateId, Store, StoreError};
 
 /// Maximum length of a member name, in characters.
 const MEMBER_NAME_MAX_CHARS: usize = 100;
@@ -63,15 +64,111 @@ impl fmt::Display for MemberName {
 pub struct Member {
     /// Row ID of the member.
     pub id: i64,
-    /// The company whose secrets the member may manage.
-    pub company: CompanyId,
+    /// The conglomerate whose companies' secrets the member may manage.
+    pub conglomerate: ConglomerateId,
     /// The member's name, shown as "added by" in the list.
     pub name: String,
 }
 
+/// What [`Store::remove_member`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RemovedMember {
+    /// Number of API tokens, login links and sessions deleted.
+    pub credentials_deleted: usize,
+}
+
 impl Store {
-    /// Returns the member `name` of `company`, creating the company and the
-    /// member when they do not exist yet.
+    /// Adds the member `name` to `conglomerate`. A member removed earlier
+    /// becomes a member again, with no credentials.
+    pub fn add_member(
+        &self,
+        conglomerate: &ConglomerateId,
+        name: &MemberName,
+    ) -> Result<Member, StoreError> {
+        self.write(|transaction| {
+            let conglomerate_exists = transaction
+                .query_row(
+                    "SELECT 1 FROM conglomerates WHERE id = ?1",
+                    [conglomerate.as_str()],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some();
+            if !conglomerate_exists {
+                return Err(StoreError::ConglomerateNotFound(conglomerate.clone()));
+            }
+
+            let existing: Option<(i64, Option<i64>)> = transaction
+                .query_row(
+                    "SELECT id, removed_at FROM members WHERE conglomerate_id = ?1 AND name = ?2",
+                    params![conglomerate.as_str(), name.as_str()],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            let id = match existing {
+                Some((_, None)) => {
+                    return Err(StoreError::MemberExists {
+                        conglomerate: conglomerate.clone(),
+                        name: name.as_str().to_owned(),
+                    })
+                }
+                Some((id, Some(_))) => {
+                    transaction.execute(
+                        "UPDATE members SET removed_at = NULL WHERE id = ?1",
+                        [id],
+                    )?;
+                    id
+                }
+                None => {
+                    transaction.execute(
+                        "INSERT INTO members (conglomerate_id, name, created_at) VALUES (?1, ?2, ?3)",
+                        params![conglomerate.as_str(), name.as_str(), now()],
+                    )?;
+                    transaction.last_insert_rowid()
+                }
+            };
+            Ok(Member {
+                id,
+                conglomerate: conglomerate.clone(),
+                name: name.as_str().to_owned(),
+            })
+        })
+    }
+
+    /// Removes the member `name` from `conglomerate` and deletes every
+    /// credential of the member, sessions included, in one transaction, so
+    /// the member loses access with the next request.
+    pub fn remove_member(
+        &self,
+        conglomerate: &ConglomerateId,
+        name: &MemberName,
+    ) -> Result<RemovedMember, StoreError> {
+        self.write(|transaction| {
+            let member = find_active_member(transaction, conglomerate, name)?;
+            let credentials_deleted =
+                transaction.execute("DELETE FROM credentials WHERE member_id = ?1", [member.id])?;
+            transaction.execute(
+                "UPDATE members SET removed_at = ?1 WHERE id = ?2",
+                params![now(), member.id],
+            )?;
+            Ok(RemovedMember {
+                credentials_deleted,
+            })
+        })
+    }
+
+    /// Returns the current member `name` of `conglomerate`.
+    pub fn find_member(
+        &self,
+        conglomerate: &ConglomerateId,
+        name: &MemberName,
+    ) -> Result<Member, StoreError> {
+        self.read(|connection| find_active_member(connection, conglomerate, name))
+    }
+
+    /// Returns the member `name` of the conglomerate of `company`, creating
+    /// the company, a conglomerate with the same ID and the member when
+    /// they do not exist yet. The first start of the server uses it.
     pub fn ensure_member(
         &self,
         company: &CompanyId,
@@ -80,36 +177,53 @@ impl Store {
         self.write(|transaction| {
             let created_at = now();
             transaction.execute(
-                "INSERT INTO companies (id, created_at) VALUES (?1, ?2) ON CONFLICT (id) DO NOTHING",
+                "INSERT INTO conglomerates (id, created_at)
+                 SELECT ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM companies WHERE id = ?1)
+                 ON CONFLICT (id) DO NOTHING",
                 params![company.as_str(), created_at],
             )?;
             transaction.execute(
-                "INSERT INTO members (company_id, name, created_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (company_id, name) DO NOTHING",
-                params![company.as_str(), name.as_str(), created_at],
+                "INSERT INTO companies (id, conglomerate_id, created_at) VALUES (?1, ?1, ?2)
+                 ON CONFLICT (id) DO NOTHING",
+                params![company.as_str(), created_at],
             )?;
-            let id: i64 = transaction.query_row(
-                "SELECT id FROM members WHERE company_id = ?1 AND name = ?2",
-                params![company.as_str(), name.as_str()],
-                |row| row.get(0),
+            let conglomerate: ConglomerateId = transaction.query_row(
+                "SELECT conglomerate_id FROM companies WHERE id = ?1",
+                [company.as_str()],
+                |row| conglomerate_from_column(row.get(0)?),
             )?;
-            Ok(Member { id, company: company.clone(), name: name.as_str().to_owned() })
+            transaction.execute(
+                "INSERT INTO members (conglomerate_id, name, created_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (conglomerate_id, name) DO UPDATE SET removed_at = NULL",
+                params![conglomerate.as_str(), name.as_str(), created_at],
+            )?;
+            find_active_member(transaction, &conglomerate, name)
         })
     }
+}
 
-    /// Returns whether `company` exists.
-    pub fn company_exists(&self, company: &CompanyId) -> Result<bool, StoreError> {
-        self.read(|connection| {
-            let found = connection
-                .query_row(
-                    "SELECT 1 FROM companies WHERE id = ?1",
-                    [company.as_str()],
-                    |_| Ok(()),
-                )
-                .optional()?;
-            Ok(found.is_some())
+/// Returns the member `name` of `conglomerate` unless it was removed.
+fn find_active_member(
+    connection: &Connection,
+    conglomerate: &ConglomerateId,
+    name: &MemberName,
+) -> Result<Member, StoreError> {
+    connection
+        .query_row(
+            "SELECT id FROM members WHERE conglomerate_id = ?1 AND name = ?2 AND removed_at IS NULL",
+            params![conglomerate.as_str(), name.as_str()],
+            |row| row.get(0),
+        )
+        .optional()?
+        .map(|id| Member {
+            id,
+            conglomerate: conglomerate.clone(),
+            name: name.as_str().to_owned(),
         })
-    }
+        .ok_or_else(|| StoreError::MemberNotFound {
+            conglomerate: conglomerate.clone(),
+            name: name.as_str().to_owned(),
+        })
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! Storage of companies, members, credentials, secrets and activity events
-//! in one SQLite file, `secrets.db` in the data directory.
+//! Storage of conglomerates, companies, members, credentials, secrets and
+//! activity events in one SQLite file, `secrets.db` in the data directory.
 //!
 //! Every write runs in a `BEGIN IMMEDIATE` transaction, which takes the
 //! database's write lock before the first read. A check such as "fewer than
@@ -11,13 +11,16 @@
 //! The functions here are blocking; the HTTP layer calls them on tokio's
 //! blocking thread pool.
 
+mod activity;
 mod create_secret;
 mod credentials;
 mod delete_secret;
 mod list_secrets;
 mod members;
 mod open_value;
+mod organization;
 mod schema;
+mod update_description;
 
 use std::fs::{self, DirBuilder, OpenOptions, Permissions};
 use std::io::ErrorKind;
@@ -31,8 +34,11 @@ use secrets_core::CompanyId;
 
 use crate::crypto::{CryptoError, MasterKey};
 
-pub use credentials::{CredentialKind, Token, LOGIN_LINK_TTL, SESSION_TTL};
-pub use members::{Member, MemberName, MemberNameError};
+pub use credentials::{
+    CredentialKind, RedeemedLogin, RevokedToken, Token, TokenInfo, LOGIN_LINK_TTL, SESSION_TTL,
+};
+pub use members::{Member, MemberName, MemberNameError, RemovedMember};
+pub use organization::{ConglomerateId, ConglomerateIdError};
 
 /// Name of the database file inside the data directory.
 pub const DATABASE_FILE: &str = "secrets.db";
@@ -62,6 +68,40 @@ pub enum StoreError {
     /// The company has no secret with this key.
     #[error("no secret with this key exists")]
     SecretNotFound,
+    /// The conglomerate already exists.
+    #[error("conglomerate {0} already exists")]
+    ConglomerateExists(ConglomerateId),
+    /// No conglomerate has this ID.
+    #[error("no conglomerate {0} exists; create it with `secrets-server conglomerate create {0}`")]
+    ConglomerateNotFound(ConglomerateId),
+    /// The company already exists.
+    #[error("company {0} already exists")]
+    CompanyExists(CompanyId),
+    /// No company has this ID.
+    #[error("no company {0} exists; create it with `secrets-server company create {0} --conglomerate CONGLOMERATE_ID`")]
+    CompanyNotFound(CompanyId),
+    /// The conglomerate already has a member with this name.
+    #[error("conglomerate {conglomerate} already has a member named {name:?}")]
+    MemberExists {
+        /// The conglomerate.
+        conglomerate: ConglomerateId,
+        /// The member's name.
+        name: String,
+    },
+    /// The conglomerate has no current member with this name.
+    #[error("conglomerate {conglomerate} has no member named {name:?}; add one with `secrets-server member add --conglomerate {conglomerate} --name NAME`")]
+    MemberNotFound {
+        /// The conglomerate.
+        conglomerate: ConglomerateId,
+        /// The member's name.
+        name: String,
+    },
+    /// No API token has this ID.
+    #[error("no API token has the ID {0}; `secrets-server token list` shows a member's tokens")]
+    TokenNotFound(i64),
+    /// A migration left rows that reference missing rows.
+    #[error("a database migration left {0} broken references; the database was not changed")]
+    BrokenReferences(usize),
     /// The master key cannot decrypt the check value stored in the database.
     #[error(
         "the master key does not match the one this data directory was created with; \

@@ -4,11 +4,10 @@
 //! Migration `N` (1-based) moves the schema from version `N - 1` to `N`.
 //! Append new migrations; never edit one that has shipped.
 //!
-//! Membership is stored per company for now. Conglomerates (groups of
-//! companies whose members manage all of them) can come in a later
-//! migration: a `conglomerates` table, a `conglomerate_id` column on
-//! `companies`, and members moved from `company_id` to `conglomerate_id`.
-//! Only the `members` queries and `http::auth::authorize` read membership.
+//! Migrations run with foreign key enforcement off, as SQLite requires for
+//! rebuilding a table that other tables reference, and
+//! `PRAGMA foreign_key_check` must find no broken reference before the
+//! migration commits.
 
 use std::path::Path;
 
@@ -17,7 +16,8 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use super::StoreError;
 use crate::crypto::MasterKey;
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE companies (
     id          TEXT PRIMARY KEY,
     created_at  INTEGER NOT NULL
@@ -75,7 +75,55 @@ CREATE TABLE meta (
     nonce       BLOB NOT NULL,
     ciphertext  BLOB NOT NULL
 ) STRICT;
-"#];
+"#,
+    // Conglomerates: members belong to a conglomerate and manage every company
+    // in it. Each existing company becomes a conglomerate of its own, with the
+    // same ID, and keeps its members, so existing credentials keep working.
+    r#"
+CREATE TABLE conglomerates (
+    id          TEXT PRIMARY KEY,
+    created_at  INTEGER NOT NULL
+) STRICT;
+
+INSERT INTO conglomerates (id, created_at) SELECT id, created_at FROM companies;
+
+CREATE TABLE companies_new (
+    id              TEXT PRIMARY KEY,
+    conglomerate_id TEXT NOT NULL REFERENCES conglomerates(id),
+    created_at      INTEGER NOT NULL
+) STRICT;
+INSERT INTO companies_new (id, conglomerate_id, created_at) SELECT id, id, created_at FROM companies;
+DROP TABLE companies;
+ALTER TABLE companies_new RENAME TO companies;
+CREATE INDEX companies_by_conglomerate ON companies (conglomerate_id);
+
+-- A removed member keeps its row, so that the secrets it added still name
+-- it, but it has no credentials and `removed_at` is set.
+CREATE TABLE members_new (
+    id              INTEGER PRIMARY KEY,
+    conglomerate_id TEXT NOT NULL REFERENCES conglomerates(id),
+    name            TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    removed_at      INTEGER,
+    UNIQUE (conglomerate_id, name)
+) STRICT;
+INSERT INTO members_new (id, conglomerate_id, name, created_at)
+    SELECT id, company_id, name, created_at FROM members;
+DROP TABLE members;
+ALTER TABLE members_new RENAME TO members;
+
+-- `company_id` is the company whose section a login link opens; other
+-- kinds leave it NULL. A revoked credential keeps its row until it is
+-- deleted, so that `token list` can show it.
+ALTER TABLE credentials ADD COLUMN company_id TEXT REFERENCES companies(id);
+ALTER TABLE credentials ADD COLUMN revoked_at INTEGER;
+CREATE INDEX credentials_by_member ON credentials (member_id);
+UPDATE credentials SET company_id = (SELECT m.conglomerate_id FROM members m WHERE m.id = credentials.member_id)
+    WHERE kind = 'login';
+
+CREATE INDEX activity_events_by_company_id ON activity_events (company_id, id);
+"#,
+];
 
 const MASTER_KEY_CHECK_NAME: &str = "master_key_check";
 const MASTER_KEY_CHECK_PLAINTEXT: &[u8] = b"secrets master key check";
@@ -83,6 +131,15 @@ const MASTER_KEY_CHECK_ASSOCIATED_DATA: &[u8] = b"secrets/v1\0meta\0master_key_c
 
 /// Applies every migration newer than the database's `user_version`.
 pub(super) fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
+    // The pragma has no effect inside a transaction, so it is switched
+    // around it, and back on even when a migration fails.
+    connection.pragma_update(None, "foreign_keys", "OFF")?;
+    let result = migrate_without_foreign_keys(connection);
+    connection.pragma_update(None, "foreign_keys", "ON")?;
+    result
+}
+
+fn migrate_without_foreign_keys(connection: &mut Connection) -> Result<(), StoreError> {
     // IMMEDIATE, so that two processes starting on a new file do not both
     // run the first migration.
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -100,6 +157,13 @@ pub(super) fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
         let new_version = index as i64 + 1;
         transaction.pragma_update(None, "user_version", new_version)?;
         tracing::info!(version = new_version, "applied database migration");
+    }
+    let broken_references = transaction
+        .prepare("PRAGMA foreign_key_check")?
+        .query_map([], |row| row.get::<_, String>(0))?
+        .count();
+    if broken_references > 0 {
+        return Err(StoreError::BrokenReferences(broken_references));
     }
     transaction.commit()?;
     Ok(())

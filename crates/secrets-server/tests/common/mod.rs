@@ -240,6 +240,50 @@ impl Binary {
         }
     }
 
+    /// Runs an operator command to completion, asserts that it succeeded and
+    /// returns its stdout.
+    pub fn run_ok(args: &[&str], env: &[(&str, &str)]) -> String {
+        let mut command = Self::spawn(args, env);
+        assert_eq!(command.wait(), Some(0), "{args:?}: {}", command.stderr());
+        command.stdout()
+    }
+
+    /// Creates the company `company` in a new conglomerate of the same ID.
+    pub fn create_company(data_dir: &Path, company: &str, env: &[(&str, &str)]) {
+        let data_dir = data_dir.to_str().expect("UTF-8");
+        Self::run_ok(
+            &["conglomerate", "create", company, "--data-dir", data_dir],
+            env,
+        );
+        Self::run_ok(
+            &[
+                "company",
+                "create",
+                company,
+                "--conglomerate",
+                company,
+                "--data-dir",
+                data_dir,
+            ],
+            env,
+        );
+    }
+
+    /// Adds the member `name` to the conglomerate of `company` and returns
+    /// a new API token of the member.
+    pub fn add_member_with_token(
+        data_dir: &Path,
+        company: &str,
+        name: &str,
+        env: &[(&str, &str)],
+    ) -> String {
+        let data_dir = data_dir.to_str().expect("UTF-8");
+        let member = ["--data-dir", data_dir, "--company", company, "--name", name];
+        Self::run_ok(&[&["member", "add"][..], &member].concat(), env);
+        let stdout = Self::run_ok(&[&["token", "issue"][..], &member].concat(), env);
+        stdout.trim().to_owned()
+    }
+
     /// Spawns `serve` on a free port of 127.0.0.1 and waits until it listens.
     pub fn serve(data_dir: &Path, dist_dir: &Path, env: &[(&str, &str)]) -> (Self, String) {
         Self::serve_with_args(data_dir, dist_dir, &[], env)

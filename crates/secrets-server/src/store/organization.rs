@@ -1,0 +1,176 @@
+//! Conglomerates and their companies.
+//!
+//! A conglomerate is a group of companies. Its members manage the secrets
+//! of every company in it and of no other company.
+
+use std::fmt;
+
+use rusqlite::{params, ErrorCode, OptionalExtension};
+use secrets_core::CompanyId;
+
+use super::{now, Member, Store, StoreError};
+
+/// A validated conglomerate identifier, with the same rules as a
+/// [`CompanyId`]: 1 to 63 characters of `a`-`z`, `0`-`9` and `-`, starting
+/// with a letter or digit.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ConglomerateId(String);
+
+/// Reason why a string is not a valid [`ConglomerateId`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("Conglomerate IDs are 1 to 63 characters of a-z, 0-9 and hyphens, starting with a letter or digit.")]
+pub struct ConglomerateIdError;
+
+impl ConglomerateId {
+    /// Validates `text` as a conglomerate identifier without changing it.
+    pub fn parse(text: &str) -> Result<Self, ConglomerateIdError> {
+        let valid = CompanyId::parse(text).map_err(|_| ConglomerateIdError)?;
+        Ok(Self(valid.as_str().to_owned()))
+    }
+
+    /// Returns the identifier as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for ConglomerateId {
+    type Err = ConglomerateIdError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse(text)
+    }
+}
+
+impl fmt::Display for ConglomerateId {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for ConglomerateId {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, formatter)
+    }
+}
+
+/// Parses a conglomerate ID read back from the database. Only validated
+/// IDs are written, so a failure means the file was changed by hand.
+pub(super) fn conglomerate_from_column(text: String) -> rusqlite::Result<ConglomerateId> {
+    ConglomerateId::parse(&text).map_err(|error| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(error))
+    })
+}
+
+impl Store {
+    /// Creates an empty conglomerate.
+    pub fn create_conglomerate(&self, conglomerate: &ConglomerateId) -> Result<(), StoreError> {
+        self.write(|transaction| {
+            transaction
+                .execute(
+                    "INSERT INTO conglomerates (id, created_at) VALUES (?1, ?2)",
+                    params![conglomerate.as_str(), now()],
+                )
+                .map_err(|error| match error.sqlite_error_code() {
+                    Some(ErrorCode::ConstraintViolation) => {
+                        StoreError::ConglomerateExists(conglomerate.clone())
+                    }
+                    _ => StoreError::Database(error),
+                })?;
+            Ok(())
+        })
+    }
+
+    /// Creates a company in an existing conglomerate.
+    pub fn create_company(
+        &self,
+        company: &CompanyId,
+        conglomerate: &ConglomerateId,
+    ) -> Result<(), StoreError> {
+        self.write(|transaction| {
+            let conglomerate_exists = transaction
+                .query_row(
+                    "SELECT 1 FROM conglomerates WHERE id = ?1",
+                    [conglomerate.as_str()],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some();
+            if !conglomerate_exists {
+                return Err(StoreError::ConglomerateNotFound(conglomerate.clone()));
+            }
+
+            transaction
+                .execute(
+                    "INSERT INTO companies (id, conglomerate_id, created_at) VALUES (?1, ?2, ?3)",
+                    params![company.as_str(), conglomerate.as_str(), now()],
+                )
+                .map_err(|error| match error.sqlite_error_code() {
+                    Some(ErrorCode::ConstraintViolation) => {
+                        StoreError::CompanyExists(company.clone())
+                    }
+                    _ => StoreError::Database(error),
+                })?;
+            Ok(())
+        })
+    }
+
+    /// Returns the conglomerate of `company`.
+    pub fn conglomerate_of(&self, company: &CompanyId) -> Result<ConglomerateId, StoreError> {
+        self.read(|connection| {
+            connection
+                .query_row(
+                    "SELECT conglomerate_id FROM companies WHERE id = ?1",
+                    [company.as_str()],
+                    |row| conglomerate_from_column(row.get(0)?),
+                )
+                .optional()?
+                .ok_or_else(|| StoreError::CompanyNotFound(company.clone()))
+        })
+    }
+
+    /// Returns whether `member` may manage the secrets of `company`: the
+    /// company exists and belongs to the member's conglomerate.
+    pub fn may_manage(&self, member: &Member, company: &CompanyId) -> Result<bool, StoreError> {
+        self.read(|connection| {
+            let found = connection
+                .query_row(
+                    "SELECT 1 FROM companies WHERE id = ?1 AND conglomerate_id = ?2",
+                    params![company.as_str(), member.conglomerate.as_str()],
+                    |_| Ok(()),
+                )
+                .optional()?;
+            Ok(found.is_some())
+        })
+    }
+
+    /// Returns whether `company` exists.
+    pub fn company_exists(&self, company: &CompanyId) -> Result<bool, StoreError> {
+        self.read(|connection| {
+            let found = connection
+                .query_row(
+                    "SELECT 1 FROM companies WHERE id = ?1",
+                    [company.as_str()],
+                    |_| Ok(()),
+                )
+                .optional()?;
+            Ok(found.is_some())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conglomerate_id_rules_match_company_id() {
+        assert!(ConglomerateId::parse("acme-group").is_ok());
+        assert_eq!(ConglomerateId::parse("Acme"), Err(ConglomerateIdError));
+        assert_eq!(ConglomerateId::parse(""), Err(ConglomerateIdError));
+        assert_eq!(
+            ConglomerateId::parse(&"a".repeat(64)),
+            Err(ConglomerateIdError)
+        );
+    }
+}

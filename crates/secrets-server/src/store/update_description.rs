@@ -1,0 +1,51 @@
+//! Changing a secret's description.
+
+use rusqlite::{params, OptionalExtension};
+use secrets_core::api::SecretMetadata;
+use secrets_core::{CompanyId, Description, SecretKey};
+
+use super::list_secrets::metadata_from_row;
+use super::{now, Member, Store, StoreError};
+
+impl Store {
+    /// Replaces the description of the secret `key` of `company` and
+    /// records an `updated` activity event, in one transaction. The value
+    /// is neither read nor changed. A description equal to the stored one
+    /// changes nothing and records no event.
+    #[tracing::instrument(skip_all, fields(company = %company, key = %key))]
+    pub fn update_description(
+        &self,
+        company: &CompanyId,
+        member: &Member,
+        key: &SecretKey,
+        description: &Description,
+    ) -> Result<SecretMetadata, StoreError> {
+        self.write(|transaction| {
+            let changed = transaction.execute(
+                "UPDATE secrets SET description = ?3
+                 WHERE company_id = ?1 AND key = ?2 AND description <> ?3",
+                params![company.as_str(), key.as_str(), description.as_str()],
+            )?;
+
+            if changed > 0 {
+                transaction.execute(
+                    "INSERT INTO activity_events (company_id, action, key, member_id, member_name, occurred_at)
+                     VALUES (?1, 'updated', ?2, ?3, ?4, ?5)",
+                    params![company.as_str(), key.as_str(), member.id, member.name, now()],
+                )?;
+            }
+
+            // Read the row back; none means there is no such secret.
+            transaction
+                .query_row(
+                    "SELECT s.key, s.description, s.created_at, m.name
+                     FROM secrets s JOIN members m ON m.id = s.created_by
+                     WHERE s.company_id = ?1 AND s.key = ?2",
+                    params![company.as_str(), key.as_str()],
+                    metadata_from_row,
+                )
+                .optional()?
+                .ok_or(StoreError::SecretNotFound)
+        })
+    }
+}
