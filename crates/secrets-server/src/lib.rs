@@ -23,4 +23,4 @@ pub mod http;
 pub mod logging;
 pub mod store;
 
-pub use http::{app, serve, AppState, Timeouts};
+pub use http::{app, serve, AppState, Timeouts, WriteRateLimit};

@@ -315,3 +315,164 @@ fn serve_malformed_master_key_exits() {
         server.stderr()
     );
 }
+
+#[tokio::test]
+async fn operator_commands_manage_access() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().join("data");
+    let data = data_dir.to_str().expect("UTF-8");
+    let run = |args: &[&str]| {
+        let args = [args, &["--data-dir", data]].concat();
+        Binary::run_ok(&args, &[])
+    };
+
+    let created = run(&["conglomerate", "create", "group"]);
+    assert_eq!(created.trim(), "Created conglomerate group.");
+    for company in ["alpha", "beta"] {
+        let created = run(&["company", "create", company, "--conglomerate", "group"]);
+        assert_eq!(
+            created.trim(),
+            format!("Created company {company} in conglomerate group.")
+        );
+    }
+    let added = run(&["member", "add", "--conglomerate", "group", "--name", "ana"]);
+    assert!(
+        added.starts_with("Added member \"ana\" to conglomerate group."),
+        "{added}"
+    );
+    let token = run(&["token", "issue", "--company", "alpha", "--name", "ana"]);
+    let token = token.trim().to_owned();
+
+    let (_server, base_url) = Binary::serve(&data_dir, &dir.path().join("dist"), &[]);
+    let status = |token: String, company: &'static str| {
+        let url = format!("{base_url}/api/v1/companies/{company}/secrets");
+        async move {
+            client()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("sent")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(status(token.clone(), "alpha").await, 200);
+    assert_eq!(status(token.clone(), "beta").await, 200);
+
+    // Revoking the token stops it while the server runs.
+    let listed = run(&["token", "list", "--conglomerate", "group", "--name", "ana"]);
+    let id = listed.split('\t').next().expect("token ID").to_owned();
+    assert!(listed.trim_end().ends_with("active"), "{listed}");
+    let revoked = run(&["token", "revoke", &id]);
+    assert_eq!(
+        revoked.trim(),
+        format!("Revoked API token {id} of member \"ana\" of conglomerate group.")
+    );
+    assert_eq!(status(token.clone(), "alpha").await, 401);
+    let listed = run(&["token", "list", "--conglomerate", "group", "--name", "ana"]);
+    assert!(listed.contains("revoked"), "{listed}");
+    assert!(!listed.contains(&token), "{listed}");
+
+    // Removing the member stops its other tokens too.
+    let second = run(&["token", "issue", "--conglomerate", "group", "--name", "ana"]);
+    let second = second.trim().to_owned();
+    assert_eq!(status(second.clone(), "beta").await, 200);
+    let removed = run(&["member", "remove", "--company", "beta", "--name", "ana"]);
+    assert!(
+        removed.starts_with("Removed member \"ana\" from conglomerate group"),
+        "{removed}"
+    );
+    assert_eq!(status(second, "beta").await, 401);
+}
+
+#[test]
+fn operator_commands_bad_input_rejected() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data = dir.path().to_str().expect("UTF-8");
+    Binary::create_company(dir.path(), "acme", &[]);
+    Binary::run_ok(
+        &[
+            "member",
+            "add",
+            "--data-dir",
+            data,
+            "--company",
+            "acme",
+            "--name",
+            "ana",
+        ],
+        &[],
+    );
+    let cases: [(&[&str], &str); 11] = [
+        (
+            &["conglomerate", "create", "Bad_ID"],
+            "Conglomerate IDs are 1 to 63",
+        ),
+        (
+            &["conglomerate", "create", "acme"],
+            "conglomerate acme already exists",
+        ),
+        (
+            &["company", "create", "acme", "--conglomerate", "acme"],
+            "company acme already exists",
+        ),
+        (
+            &["company", "create", "new", "--conglomerate", "missing"],
+            "no conglomerate missing exists",
+        ),
+        (
+            &["member", "add", "--company", "missing", "--name", "x"],
+            "no company missing exists",
+        ),
+        (
+            &["member", "add", "--company", "acme", "--name", "ana"],
+            "conglomerate acme already has a member named \"ana\"",
+        ),
+        (
+            &[
+                "member",
+                "remove",
+                "--conglomerate",
+                "acme",
+                "--name",
+                "bob",
+            ],
+            "conglomerate acme has no member named \"bob\"",
+        ),
+        (
+            &[
+                "member",
+                "add",
+                "--conglomerate",
+                "acme",
+                "--company",
+                "acme",
+                "--name",
+                "x",
+            ],
+            "cannot be used with",
+        ),
+        (&["token", "revoke", "999"], "no API token has the ID 999"),
+        (&["token", "revoke", "abc"], "invalid value 'abc'"),
+        (
+            &["login-link", "--company", "acme", "--name", "bob"],
+            "conglomerate acme has no member named \"bob\"",
+        ),
+    ];
+    for (args, expected) in cases {
+        let args = [args, &["--data-dir", data]].concat();
+        let mut command = Binary::spawn(&args, &[]);
+        assert_ne!(command.wait(), Some(0), "{args:?}");
+        assert!(
+            command.stderr().contains(expected),
+            "{args:?}: {}",
+            command.stderr()
+        );
+        assert!(
+            command.stdout().is_empty(),
+            "{args:?}: {}",
+            command.stdout()
+        );
+    }
+}

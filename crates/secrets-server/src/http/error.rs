@@ -53,7 +53,7 @@ pub enum AppError {
     #[error("This request is authenticated by an API token, not a browser session, so there is no session to end. Revoke API tokens with `secrets-server token revoke`.")]
     NotASession,
     /// 429: the member made too many changes in a short time.
-    #[error("Too many changes in a short time. Wait {retry_after} seconds, then try again.")]
+    #[error("Too many changes in a short time. Try again in {}.", seconds_text(*retry_after))]
     RateLimited {
         /// Seconds until the next change is accepted, also sent as
         /// `Retry-After`.
@@ -204,6 +204,15 @@ impl IntoResponse for AppError {
                 .insert(CONNECTION, HeaderValue::from_static("close"));
         }
         response
+    }
+}
+
+/// Formats a number of seconds as "1 second" or "N seconds".
+fn seconds_text(seconds: u64) -> String {
+    if seconds == 1 {
+        "1 second".to_owned()
+    } else {
+        format!("{seconds} seconds")
     }
 }
 

@@ -96,7 +96,7 @@ pub struct RevokedToken {
     pub already_revoked: bool,
 }
 
-fn hash_token(token: &str) -> String {
+pub(super) fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 

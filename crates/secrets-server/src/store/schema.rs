@@ -206,3 +206,114 @@ pub(super) fn check_master_key(
     transaction.commit()?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::params;
+    use secrets_core::CompanyId;
+
+    use super::super::credentials::hash_token;
+    use super::super::{CredentialKind, Store};
+    use super::*;
+
+    /// Writes a database at schema version 1 with one company, member,
+    /// API token, login link and activity event, as the first release
+    /// stored them.
+    fn write_first_schema(path: &Path, token: &str) {
+        let connection = Connection::open(path).expect("open");
+        connection
+            .execute_batch(MIGRATIONS[0])
+            .expect("first migration");
+        connection
+            .pragma_update(None, "user_version", 1)
+            .expect("version");
+        connection
+            .execute_batch(
+                "INSERT INTO companies (id, created_at) VALUES ('acme', 1), ('beta', 2);
+                 INSERT INTO members (id, company_id, name, created_at) VALUES (7, 'acme', 'owner', 1);
+                 INSERT INTO activity_events (company_id, action, key, member_id, member_name, occurred_at)
+                     VALUES ('acme', 'added', 'OLD_KEY', 7, 'owner', 1);",
+            )
+            .expect("rows");
+        connection
+            .execute(
+                "INSERT INTO credentials (token_hash, member_id, kind, created_at, expires_at)
+                 VALUES (?1, 7, 'api', 1, NULL), ('login-hash', 7, 'login', 1, 2)",
+                params![hash_token(token)],
+            )
+            .expect("credential");
+    }
+
+    #[test]
+    fn migration_keeps_first_schema_access() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let token = "ab".repeat(32);
+        write_first_schema(&dir.path().join("secrets.db"), &token);
+
+        let store = Store::open(
+            dir.path(),
+            MasterKey::from_hex(&"11".repeat(32), "test").expect("key"),
+        )
+        .expect("open and migrate");
+
+        // Each company became a conglomerate of the same ID, and the
+        // member of acme manages acme and nothing else.
+        let member = store
+            .authenticate(&token, CredentialKind::Api)
+            .expect("authenticate")
+            .expect("the old token still works");
+        assert_eq!(member.id, 7);
+        assert_eq!(member.conglomerate.as_str(), "acme");
+        let acme = CompanyId::parse("acme").expect("valid");
+        let beta = CompanyId::parse("beta").expect("valid");
+        assert!(store.may_manage(&member, &acme).expect("check"));
+        assert!(!store.may_manage(&member, &beta).expect("check"));
+        assert_eq!(store.conglomerate_of(&beta).expect("beta").as_str(), "beta");
+
+        // The old login link now opens its member's company.
+        let connection = Connection::open(dir.path().join("secrets.db")).expect("open");
+        let link_company: String = connection
+            .query_row(
+                "SELECT company_id FROM credentials WHERE kind = 'login'",
+                [],
+                |row| row.get(0),
+            )
+            .expect("login link");
+        assert_eq!(link_company, "acme");
+        let events: i64 = connection
+            .query_row("SELECT COUNT(*) FROM activity_events", [], |row| row.get(0))
+            .expect("count");
+        assert_eq!(events, 1);
+    }
+
+    #[test]
+    fn migration_broken_reference_rolls_back() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("secrets.db");
+        write_first_schema(&path, &"cd".repeat(32));
+        // A member of a company that does not exist: migration 2 would
+        // turn it into a member of a missing conglomerate.
+        let connection = Connection::open(&path).expect("open");
+        connection
+            .pragma_update(None, "foreign_keys", "OFF")
+            .expect("pragma");
+        connection
+            .execute(
+                "INSERT INTO members (id, company_id, name, created_at) VALUES (8, 'gone', 'x', 1)",
+                [],
+            )
+            .expect("orphan");
+        drop(connection);
+
+        let mut connection = Connection::open(&path).expect("open");
+        let error = migrate(&mut connection).expect_err("broken reference");
+        assert!(
+            matches!(error, StoreError::BrokenReferences(1)),
+            "{error:?}"
+        );
+        let version: i64 = connection
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .expect("version");
+        assert_eq!(version, 1, "nothing was committed");
+    }
+}

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use secrets_core::CompanyId;
 use secrets_server::crypto::MasterKey;
 use secrets_server::store::{CredentialKind, Member, MemberName, Store};
-use secrets_server::{serve, AppState, Timeouts};
+use secrets_server::{serve, AppState, Timeouts, WriteRateLimit};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -49,7 +49,21 @@ impl TestServer {
 
     /// Starts a server over `dir/data` that serves the SPA from `dist_dir`.
     pub async fn start_in(dir: TempDir, dist_dir: PathBuf) -> Self {
-        Self::start_with(dir, dist_dir, Timeouts::default()).await
+        Self::start_with(
+            dir,
+            dist_dir,
+            Timeouts::default(),
+            WriteRateLimit::default(),
+        )
+        .await
+    }
+
+    /// Starts a server whose dist directory does not exist, with this
+    /// write rate limit.
+    pub async fn start_with_write_rate_limit(limit: WriteRateLimit) -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let dist_dir = dir.path().join("dist");
+        Self::start_with(dir, dist_dir, Timeouts::default(), limit).await
     }
 
     /// Starts a server whose dist directory does not exist, with these
@@ -57,12 +71,19 @@ impl TestServer {
     pub async fn start_with_timeouts(timeouts: Timeouts) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let dist_dir = dir.path().join("dist");
-        Self::start_with(dir, dist_dir, timeouts).await
+        Self::start_with(dir, dist_dir, timeouts, WriteRateLimit::default()).await
     }
 
-    async fn start_with(dir: TempDir, dist_dir: PathBuf, timeouts: Timeouts) -> Self {
+    async fn start_with(
+        dir: TempDir,
+        dist_dir: PathBuf,
+        timeouts: Timeouts,
+        write_rate_limit: WriteRateLimit,
+    ) -> Self {
         let store = Store::open(&dir.path().join("data"), test_master_key()).expect("open store");
-        let state = AppState::new(store, dist_dir).with_timeouts(timeouts);
+        let state = AppState::new(store, dist_dir)
+            .with_timeouts(timeouts)
+            .with_write_rate_limit(write_rate_limit);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
