@@ -13,14 +13,25 @@ function runServerCli(args) {
   }).trim();
 }
 
+/** Adds `member` to the conglomerate of `company` unless it is a member already. */
+function ensureMember(company, member) {
+  try {
+    runServerCli(['member', 'add', '--company', company, '--name', member]);
+  } catch (error) {
+    if (!String(error.stderr).includes('already has a member')) throw error;
+  }
+}
+
 /** Returns a fresh one-time login link for `member` of `company`. */
 export function loginLink(company, member) {
+  ensureMember(company, member);
   return runServerCli(['login-link', '--company', company, '--name', member, '--base-url', baseUrl()]);
 }
 
 /** Returns a new bearer token for `member` of `company`. */
 export function bearerToken(company, member) {
-  return runServerCli(['member', 'add', '--company', company, '--name', member]);
+  ensureMember(company, member);
+  return runServerCli(['token', 'issue', '--company', company, '--name', member]);
 }
 
 /** Returns a value that appears nowhere else, to search for leaks. */
