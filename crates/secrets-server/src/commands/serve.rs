@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use secrets_core::CompanyId;
 
-use crate::http::{self, AppState, Timeouts};
+use crate::http::{self, AppState, FrameAncestor, Timeouts};
 use crate::store::{CredentialKind, MemberName, Store, LOGIN_LINK_TTL};
 
 use super::login_link::login_link;
@@ -51,6 +51,12 @@ pub(super) struct ServeArgs {
     /// SIGTERM. Then the server closes the remaining connections and exits.
     #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     shutdown_timeout: u64,
+    /// Origin that may show the pages in a frame, such as
+    /// https://dashboard.example.com or http://127.0.0.1:3000. Repeat the
+    /// option or separate origins with commas. Without it, no site may
+    /// frame the pages.
+    #[arg(long, value_name = "ORIGIN", value_delimiter = ',')]
+    frame_ancestors: Vec<FrameAncestor>,
 }
 
 impl ServeArgs {
@@ -96,8 +102,18 @@ async fn serve(args: ServeArgs, store: Store) -> anyhow::Result<()> {
         dist_dir = %args.dist_dir.display(),
         "listening on {base_url}"
     );
+    if !args.frame_ancestors.is_empty() {
+        let origins: Vec<String> = args
+            .frame_ancestors
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        tracing::info!(origins = %origins.join(" "), "these origins may show the pages in a frame");
+    }
     let timeouts = args.timeouts();
-    let state = AppState::new(store, args.dist_dir).with_timeouts(timeouts);
+    let state = AppState::new(store, args.dist_dir)
+        .with_timeouts(timeouts)
+        .with_frame_ancestors(&args.frame_ancestors);
     http::serve(listener, state, shutdown_signal()).await;
     tracing::info!("server stopped");
     Ok(())

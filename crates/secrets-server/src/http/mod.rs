@@ -15,6 +15,7 @@ mod list_secrets;
 mod login;
 mod login_pages;
 mod same_origin;
+mod security_headers;
 mod serve;
 mod spa;
 mod timeouts;
@@ -25,16 +26,14 @@ use std::time::Duration;
 
 use axum::extract::{MatchedPath, Request};
 use axum::handler::Handler;
-use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
-    X_FRAME_OPTIONS,
-};
+use axum::http::header::CACHE_CONTROL;
 use axum::http::HeaderValue;
 use axum::middleware;
 use axum::response::Response;
 use axum::routing::{any, delete, get};
 use axum::Router;
 use secrets_core::api::paths::{LOGIN_ROUTE, SECRETS_ROUTE, SECRET_ROUTE};
+use tower::Layer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
@@ -47,6 +46,7 @@ pub use auth::{authorize, SESSION_COOKIE};
 pub use error::AppError;
 pub use json_body::MAX_BODY_BYTES;
 pub use same_origin::{verify_same_origin, CrossOriginRequest};
+pub use security_headers::{FrameAncestor, InvalidOrigin, SecurityHeaders};
 pub use serve::serve;
 pub use timeouts::Timeouts;
 
@@ -59,6 +59,9 @@ pub struct AppState {
     pub dist_dir: Arc<PathBuf>,
     /// Time limits for slow clients, slow requests and shutdown.
     pub timeouts: Timeouts,
+    /// Security headers of every response, with the sites that may frame
+    /// the pages.
+    pub security_headers: Arc<SecurityHeaders>,
 }
 
 impl AppState {
@@ -69,12 +72,20 @@ impl AppState {
             store: Arc::new(store),
             dist_dir: Arc::new(dist_dir),
             timeouts: Timeouts::default(),
+            security_headers: Arc::new(SecurityHeaders::default()),
         }
     }
 
     /// Replaces the time limits.
     pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
         self.timeouts = timeouts;
+        self
+    }
+
+    /// Lets exactly these origins show the pages in a frame. Without this
+    /// call, or with an empty list, no site may.
+    pub fn with_frame_ancestors(mut self, frame_ancestors: &[FrameAncestor]) -> Self {
+        self.security_headers = Arc::new(SecurityHeaders::new(frame_ancestors));
         self
     }
 }
@@ -85,6 +96,7 @@ pub fn app(state: AppState) -> Router {
     // Files of the built SPA; any other path outside the API gets index.html.
     let spa_files = ServeDir::new(state.dist_dir.as_path())
         .fallback(spa::serve_index.with_state(state.clone()));
+    let spa_files = middleware::from_fn(spa::allow_inline_scripts).layer(spa_files);
 
     let no_store =
         SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -115,27 +127,11 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(RequestBodyTimeoutLayer::new(state.timeouts.body_read))
         // Headers for every response, the SPA's files and error pages
-        // included. No other site may frame a page, so none can trick a
-        // member into pressing the login page's button. Browsers may not
-        // guess content types. No page sends a Referer, because a login
-        // link's query contains its token.
-        // NOTE: the content security policy has only `frame-ancestors` for
-        // now, so it does not restrict scripts or other resources.
-        .layer(SetResponseHeaderLayer::overriding(
-            X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("frame-ancestors 'none'"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
+        // included: the content security policy, framing, content type
+        // sniffing and Referer.
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state.security_headers),
+            security_headers::set_security_headers,
         ))
         .layer(
             TraceLayer::new_for_http()
