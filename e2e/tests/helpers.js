@@ -1,7 +1,11 @@
 // Access to the server started by global-setup.js: login links and bearer
 // tokens from its operator CLI, and API calls made behind the page's back.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const baseUrl = () => process.env.SECRETS_E2E_BASE_URL;
 
@@ -61,5 +65,54 @@ export async function pageTraces(page) {
       url: window.location.href,
       historyState: JSON.stringify(window.history.state),
     };
+  });
+}
+
+/**
+ * Starts another secrets-server with `extraArgs` on a free port of
+ * 127.0.0.1, with a fresh data directory and the SPA build that the main
+ * server serves. Resolves to its base URL, the login link that its first
+ * start prints, and a function that stops it.
+ */
+export function startServer(extraArgs) {
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+  const distDir = process.env.SECRETS_DIST_DIR ?? join(root, 'dist');
+  const dataDir = mkdtempSync(join(tmpdir(), 'secrets-e2e-'));
+  const server = spawn(
+    process.env.SECRETS_SERVER_BIN,
+    ['serve', '--addr', '127.0.0.1:0', '--data-dir', dataDir, '--dist-dir', distDir, ...extraArgs],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const stop = () => server.kill('SIGTERM');
+
+  // The first start prints a login link on stdout, then logs
+  // "listening on URL" on stderr.
+  let stdout = '';
+  let stderr = '';
+  return new Promise((done, fail) => {
+    const timer = setTimeout(() => {
+      stop();
+      fail(new Error(`secrets-server did not start within 30 seconds; stderr:\n${stderr}`));
+    }, 30_000);
+    const check = () => {
+      const baseUrl = stderr.match(/listening on (\S+)/)?.[1];
+      const loginLink = stdout.split('\n').find((line) => line.startsWith('http'));
+      if (baseUrl && loginLink) {
+        clearTimeout(timer);
+        done({ baseUrl, loginLink, stop });
+      }
+    };
+    server.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      check();
+    });
+    server.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      check();
+    });
+    server.once('exit', (status) => {
+      clearTimeout(timer);
+      fail(new Error(`secrets-server exited with status ${status}; stderr:\n${stderr}`));
+    });
   });
 }

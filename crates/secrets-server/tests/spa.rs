@@ -75,3 +75,52 @@ async fn spa_not_built_page() {
     assert!(page.contains("The web app is not built"), "{page}");
     assert!(page.contains("--dist-dir"), "{page}");
 }
+
+#[tokio::test]
+async fn spa_index_sent_without_validators() {
+    let server = server_with_dist().await;
+    let long_ago = "Thu, 01 Jan 1970 00:00:01 GMT";
+    let far_future = "Fri, 01 Jan 2100 00:00:00 GMT";
+
+    for path in ["/", "/index.html", "/companies/acme/settings/secrets"] {
+        let response = server.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers().get("last-modified"), None, "{path}");
+        assert_eq!(response.headers().get("etag"), None, "{path}");
+        assert_eq!(response.headers()["cache-control"], "no-cache", "{path}");
+
+        // A browser that kept a validator gets the whole page again, so
+        // that the response's policy contains the hashes of its scripts.
+        let revalidated = server
+            .client
+            .get(server.url(path))
+            .header("if-modified-since", far_future)
+            .header("if-none-match", "\"stale\"")
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(revalidated.status(), 200, "{path}");
+        assert!(
+            revalidated
+                .text()
+                .await
+                .expect("text")
+                .contains("Secrets SPA"),
+            "{path}"
+        );
+    }
+
+    // Assets keep their validators and their 304 responses.
+    let asset = server.get("/assets/app.js").await;
+    assert!(asset.headers().contains_key("last-modified"));
+    for (since, status) in [(far_future, 304), (long_ago, 200)] {
+        let response = server
+            .client
+            .get(server.url("/assets/app.js"))
+            .header("if-modified-since", since)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), status, "modified since {since}");
+    }
+}

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use secrets_core::CompanyId;
 
-use crate::http::{self, AppState, Timeouts, WriteRateLimit};
+use crate::http::{self, AppState, FrameAncestor, Timeouts, WriteRateLimit};
 use crate::store::{MemberName, Store, LOGIN_LINK_TTL};
 
 use super::login_link::login_link;
@@ -60,6 +60,12 @@ pub(super) struct ServeArgs {
     /// member over the limit gets 429 Too Many Requests with Retry-After.
     #[arg(long, value_name = "COUNT", default_value_t = WriteRateLimit::default().per_minute, value_parser = clap::value_parser!(u32).range(1..))]
     writes_per_minute: u32,
+    /// Origin that may show the pages in a frame, such as
+    /// https://dashboard.example.com or http://127.0.0.1:3000. Repeat the
+    /// option or separate origins with commas. Without it, no site may
+    /// frame the pages.
+    #[arg(long, value_name = "ORIGIN", value_delimiter = ',')]
+    frame_ancestors: Vec<FrameAncestor>,
 }
 
 impl ServeArgs {
@@ -105,6 +111,14 @@ async fn serve(args: ServeArgs, store: Store) -> anyhow::Result<()> {
         dist_dir = %args.dist_dir.display(),
         "listening on {base_url}"
     );
+    if !args.frame_ancestors.is_empty() {
+        let origins: Vec<String> = args
+            .frame_ancestors
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        tracing::info!(origins = %origins.join(" "), "these origins may show the pages in a frame");
+    }
     let timeouts = args.timeouts();
     let write_rate_limit = WriteRateLimit {
         burst: args.write_burst,
@@ -112,7 +126,8 @@ async fn serve(args: ServeArgs, store: Store) -> anyhow::Result<()> {
     };
     let state = AppState::new(store, args.dist_dir)
         .with_timeouts(timeouts)
-        .with_write_rate_limit(write_rate_limit);
+        .with_write_rate_limit(write_rate_limit)
+        .with_frame_ancestors(&args.frame_ancestors);
     http::serve(listener, state, shutdown_signal()).await;
     tracing::info!("server stopped");
     Ok(())

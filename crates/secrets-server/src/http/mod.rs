@@ -17,6 +17,7 @@ mod login;
 mod login_pages;
 mod rate_limit;
 mod same_origin;
+mod security_headers;
 mod serve;
 mod session;
 mod spa;
@@ -29,10 +30,7 @@ use std::time::Duration;
 
 use axum::extract::{MatchedPath, Request};
 use axum::handler::Handler;
-use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
-    X_FRAME_OPTIONS,
-};
+use axum::http::header::CACHE_CONTROL;
 use axum::http::HeaderValue;
 use axum::middleware;
 use axum::response::Response;
@@ -41,6 +39,7 @@ use axum::Router;
 use secrets_core::api::paths::{
     ACTIVITY_ROUTE, LOGIN_ROUTE, SECRETS_ROUTE, SECRET_ROUTE, SESSION_ROUTE,
 };
+use tower::Layer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
@@ -54,6 +53,7 @@ pub use error::AppError;
 pub use json_body::MAX_BODY_BYTES;
 pub use rate_limit::{RateLimiter, WriteRateLimit};
 pub use same_origin::{verify_same_origin, CrossOriginRequest};
+pub use security_headers::{FrameAncestor, InvalidOrigin, SecurityHeaders};
 pub use serve::serve;
 pub use timeouts::Timeouts;
 
@@ -68,6 +68,9 @@ pub struct AppState {
     pub timeouts: Timeouts,
     /// Per-member limit on changes.
     pub rate_limiter: Arc<RateLimiter>,
+    /// Security headers of every response, with the sites that may frame
+    /// the pages.
+    pub security_headers: Arc<SecurityHeaders>,
 }
 
 impl AppState {
@@ -79,6 +82,7 @@ impl AppState {
             dist_dir: Arc::new(dist_dir),
             timeouts: Timeouts::default(),
             rate_limiter: Arc::new(RateLimiter::new(WriteRateLimit::default())),
+            security_headers: Arc::new(SecurityHeaders::default()),
         }
     }
 
@@ -93,6 +97,13 @@ impl AppState {
         self.timeouts = timeouts;
         self
     }
+
+    /// Lets exactly these origins show the pages in a frame. Without this
+    /// call, or with an empty list, no site may.
+    pub fn with_frame_ancestors(mut self, frame_ancestors: &[FrameAncestor]) -> Self {
+        self.security_headers = Arc::new(SecurityHeaders::new(frame_ancestors));
+        self
+    }
 }
 
 /// Builds the router: the API under `/api`, `/login`, and the SPA for
@@ -101,6 +112,7 @@ pub fn app(state: AppState) -> Router {
     // Files of the built SPA; any other path outside the API gets index.html.
     let spa_files = ServeDir::new(state.dist_dir.as_path())
         .fallback(spa::serve_index.with_state(state.clone()));
+    let spa_files = middleware::from_fn(spa::allow_inline_scripts).layer(spa_files);
 
     let no_store =
         SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -136,27 +148,11 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(RequestBodyTimeoutLayer::new(state.timeouts.body_read))
         // Headers for every response, the SPA's files and error pages
-        // included. No other site may frame a page, so none can trick a
-        // member into pressing the login page's button. Browsers may not
-        // guess content types. No page sends a Referer, because a login
-        // link's query contains its token.
-        // NOTE: the content security policy has only `frame-ancestors` for
-        // now, so it does not restrict scripts or other resources.
-        .layer(SetResponseHeaderLayer::overriding(
-            X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("frame-ancestors 'none'"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
+        // included: the content security policy, framing, content type
+        // sniffing and Referer.
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state.security_headers),
+            security_headers::set_security_headers,
         ))
         .layer(
             TraceLayer::new_for_http()

@@ -2,13 +2,23 @@
 
 use std::io::ErrorKind;
 
-use axum::extract::State;
-use axum::http::header::CONTENT_TYPE;
-use axum::http::{StatusCode, Uri};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+};
+use axum::http::{HeaderValue, StatusCode, Uri};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
 use super::html::{escape_html, page};
+use super::security_headers::InlineScriptHashes;
 use super::AppState;
+
+/// Largest HTML file of the SPA's build that the server sends. The
+/// index.html that trunk writes has about 1.5 KB. The limit only bounds the
+/// memory that hashing an HTML file takes.
+const MAX_HTML_BYTES: usize = 1024 * 1024;
 
 /// Serves `index.html` for a path that matches no file, so that the SPA's
 /// client-side routes such as `/companies/acme/settings/secrets` load the
@@ -35,10 +45,76 @@ pub(super) async fn serve_index(State(state): State<AppState>, uri: Uri) -> Resp
         }
         Err(error) => {
             tracing::error!(path = %index_path.display(), %error, "failed to read the SPA's index.html");
-            (StatusCode::INTERNAL_SERVER_ERROR, Html("<!doctype html><p>The server failed to read the app's files; check the server log.</p>"))
-                .into_response()
+            read_failed_response()
         }
     }
+}
+
+/// Middleware around the SPA's files that lets the inline scripts of its
+/// HTML files run under the content security policy. It hashes each HTML
+/// file that it sends with status 200, from the bytes sent, so a rebuild
+/// of the SPA needs no restart. Pages that the server renders itself do not
+/// pass through it, so no script that reaches them from request data is
+/// allowed.
+pub(super) async fn allow_inline_scripts(mut request: Request, next: Next) -> Response {
+    // A 304 response has no body to hash, and a browser copies its headers
+    // onto the cached page (RFC 9111, section 4.3.4), so a policy without
+    // the hashes would block the cached page's scripts. HTML files are
+    // therefore sent without validators and always in full, also to a
+    // browser that kept a validator from an older version of the server.
+    if may_be_html(request.uri().path()) {
+        request.headers_mut().remove(IF_MODIFIED_SINCE);
+        request.headers_mut().remove(IF_NONE_MATCH);
+    }
+
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    if response.status() != StatusCode::OK || !is_html(&response) {
+        return response;
+    }
+
+    let (mut parts, body) = response.into_parts();
+    let html = match axum::body::to_bytes(body, MAX_HTML_BYTES).await {
+        Ok(html) => html,
+        Err(error) => {
+            tracing::error!(%error, %path, max_bytes = MAX_HTML_BYTES, "failed to read an HTML file of the SPA");
+            return read_failed_response();
+        }
+    };
+    parts.extensions.insert(InlineScriptHashes::of_html(&html));
+    parts.headers.remove(LAST_MODIFIED);
+    parts.headers.remove(ETAG);
+    // index.html names the build's asset files, which change with each
+    // build, so a browser must not use a stored copy without asking.
+    parts
+        .headers
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Response::from_parts(parts, Body::from(html))
+}
+
+/// Tells whether the SPA service may respond to `path` with an HTML file: a
+/// directory's index.html or a file named `*.html` or `*.htm`. Paths
+/// without an extension get index.html from [`serve_index`], which never
+/// sends a 304.
+fn may_be_html(path: &str) -> bool {
+    let path = path.to_ascii_lowercase();
+    path.ends_with('/') || path.ends_with(".html") || path.ends_with(".htm")
+}
+
+fn is_html(response: &Response) -> bool {
+    response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.to_ascii_lowercase().starts_with("text/html"))
+}
+
+fn read_failed_response() -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Html("<!doctype html><p>The server failed to read the app's files; check the server log.</p>"),
+    )
+        .into_response()
 }
 
 fn not_built_page(index_path: &str) -> String {
