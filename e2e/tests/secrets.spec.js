@@ -281,3 +281,53 @@ test('undo after a save brings no value back', async ({ page }) => {
   await row.getByRole('button', { name: 'Delete UNDO_CHECK' }).click();
   await expect(row).toHaveCount(0);
 });
+
+test('activity lists added, updated and removed in order', async ({ page }) => {
+  const consoleErrors = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  const value = canary('activity');
+  await openSection(page);
+
+  // Add, edit the description in the row, then delete.
+  await fillForm(page, { key: 'ACTIVITY_KEY', value, description: 'First note' });
+  await page.getByRole('button', { name: 'Save Secret' }).click();
+  const row = page.locator('.secret-row[data-key="ACTIVITY_KEY"]');
+  await expect(row).toContainText('First note');
+
+  await row.getByRole('button', { name: 'Edit description of ACTIVITY_KEY' }).click();
+  const editor = row.locator('.description-editor-input');
+  await expect(editor).toHaveValue('First note');
+  await editor.fill('Second note');
+  await editor.press('Enter');
+  await expect(row.locator('.secret-row-description')).toHaveText('Second note');
+  await expect(row.getByRole('button', { name: 'Edit description of ACTIVITY_KEY' })).toBeFocused();
+
+  await row.getByRole('button', { name: 'Delete ACTIVITY_KEY' }).click();
+  await expect(row).toHaveCount(0);
+
+  // The newest events come first; other tests' events come after them.
+  const events = page.locator('.activity-event[data-key="ACTIVITY_KEY"]');
+  await expect(events).toHaveCount(3);
+  const actions = await events.evaluateAll((items) => items.map((item) => item.dataset.action));
+  expect(actions).toEqual(['removed', 'updated', 'added']);
+  await expect(events.nth(0)).toContainText('owner');
+  await expect(page.locator('.activity-event').first()).toHaveAttribute('data-key', 'ACTIVITY_KEY');
+
+  // The server's record agrees, and no event or page holds the value.
+  const token = bearerToken(COMPANY, 'script');
+  const response = await api(token, 'GET', `/api/v1/companies/${COMPANY}/activity?limit=3`);
+  const page1 = await response.json();
+  expect(page1.events.map((event) => `${event.action}:${event.key}`)).toEqual([
+    'removed:ACTIVITY_KEY',
+    'updated:ACTIVITY_KEY',
+    'added:ACTIVITY_KEY',
+  ]);
+  expect(JSON.stringify(page1)).not.toContain(value);
+  const traces = await pageTraces(page);
+  for (const [place, text] of Object.entries(traces)) {
+    expect(text, `value found in ${place}`).not.toContain(value);
+  }
+  expect(consoleErrors).toEqual([]);
+});
