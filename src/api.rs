@@ -9,9 +9,10 @@ use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use secrets_core::api::{
-    paths, CreateSecretRequest, ErrorBody, ErrorCode, SecretList, SecretMetadata,
+    paths, ActivityPage, CreateSecretRequest, ErrorBody, ErrorCode, SecretList, SecretMetadata,
+    UpdateSecretRequest,
 };
-use secrets_core::{CompanyId, SecretKey};
+use secrets_core::{CompanyId, Description, SecretKey};
 use serde::de::DeserializeOwned;
 use web_sys::RequestCache;
 use zeroize::Zeroizing;
@@ -89,6 +90,45 @@ impl Api {
             return Ok(());
         }
         Err(error_from_response(response).await)
+    }
+
+    /// Replaces the description of a secret and returns its metadata as the
+    /// server stored it. A secret that no longer exists yields
+    /// [`ApiError::NotFound`].
+    pub async fn update_description(
+        &self,
+        company: &CompanyId,
+        key: &SecretKey,
+        description: &Description,
+    ) -> Result<SecretMetadata, ApiError> {
+        let body = UpdateSecretRequest {
+            description: description.to_string(),
+        };
+        let request = self
+            .authorize(Request::patch(&self.url(&paths::secret(company, key))))
+            .json(&body)
+            .map_err(|_| ApiError::InvalidRequest)?;
+        let response = request.send().await.map_err(|_| ApiError::Network)?;
+        decode_json(response).await
+    }
+
+    /// Lists a company's activity events, newest first: the newest page when
+    /// `before` is `None`, else the page of events older than the event
+    /// `before`.
+    pub async fn activity_page(
+        &self,
+        company: &CompanyId,
+        before: Option<i64>,
+    ) -> Result<ActivityPage, ApiError> {
+        // The query goes through `query`, not `paths::activity_page`: gloo-net
+        // 0.6 appends `&` to a URL that already has a query string, which
+        // would send `?before=3&`.
+        let before = before.map(|before| ("before", before.to_string()));
+        let request = self
+            .authorize(Request::get(&self.url(&paths::activity(company))))
+            .query(before);
+        let response = request.send().await.map_err(|_| ApiError::Network)?;
+        decode_json(response).await
     }
 
     fn url(&self, path: &str) -> String {
@@ -259,6 +299,19 @@ mod tests {
             ApiError::Rejected(duplicate_body()).to_string(),
             DUPLICATE_KEY_MESSAGE
         );
+    }
+
+    #[cfg_attr(not(target_family = "wasm"), test)]
+    #[cfg_attr(target_family = "wasm", wasm_bindgen_test::wasm_bindgen_test)]
+    fn error_rate_limited_shows_server_message() {
+        let message = "You made too many changes. Wait 30 seconds and try again.";
+        let body = ErrorBody {
+            code: ErrorCode::RateLimited,
+            message: message.to_owned(),
+        };
+        let error = error_from_status(429, Some(body.clone()));
+        assert_eq!(error, ApiError::Rejected(body));
+        assert_eq!(error.to_string(), message);
     }
 
     #[cfg_attr(not(target_family = "wasm"), test)]

@@ -9,6 +9,7 @@
 //! mounts it with an [`api::Api`]. [`app::App`] wraps it in a router for
 //! standalone use.
 
+mod activity_pages;
 pub mod api;
 pub mod app;
 pub mod components;

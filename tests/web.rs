@@ -8,9 +8,13 @@
 
 use leptos::prelude::*;
 use leptos::task::tick;
-use secrets_core::api::{paths, ErrorBody, ErrorCode, SecretList, SecretMetadata};
+use secrets_core::api::{
+    paths, ActivityAction, ActivityEvent, ActivityPage, ErrorBody, ErrorCode, SecretList,
+    SecretMetadata,
+};
 use secrets_core::{
-    limit_reached_message, CompanyId, Description, SecretKey, DUPLICATE_KEY_MESSAGE,
+    limit_reached_message, CompanyId, Description, DescriptionError, SecretKey,
+    DUPLICATE_KEY_MESSAGE,
 };
 use secrets_section::api::Api;
 use secrets_section::components::{SecretForm, SecretsSection};
@@ -53,6 +57,21 @@ impl Mounted {
         self.find::<HtmlElement>(selector)
             .text_content()
             .unwrap_or_default()
+    }
+
+    /// Returns every element that matches `selector`, in document order.
+    fn find_all(&self, selector: &str) -> Vec<HtmlElement> {
+        // Through JavaScript, because the web-sys `NodeList` binding is not
+        // enabled in this crate.
+        let query = js_sys::Function::new_with_args(
+            "root, selector",
+            "return Array.from(root.querySelectorAll(selector));",
+        );
+        let found: js_sys::Array = query
+            .call2(&JsValue::NULL, &self.container, &selector.into())
+            .expect("valid selector")
+            .unchecked_into();
+        found.iter().map(JsCast::unchecked_into).collect()
     }
 
     fn key_input(&self) -> HtmlInputElement {
@@ -215,7 +234,7 @@ async fn saved_value(form: &Mounted, mock: &FetchMock) -> String {
     let sent = wait_until(|| mock.count("POST", &secrets_path()) == 1).await;
     assert!(sent, "no create request");
     let requests = mock.requests();
-    let body: serde_json::Value = serde_json::from_str(&requests[0].2).expect("JSON body");
+    let body: serde_json::Value = serde_json::from_str(&requests[0].body).expect("JSON body");
     body["value"]
         .as_str()
         .expect("value is a string")
@@ -255,16 +274,26 @@ fn secret_path(key: &str) -> String {
     paths::secret(&company(), &SecretKey::parse(key).expect("valid key"))
 }
 
+/// A request that a [`FetchMock`] received.
+#[derive(Debug)]
+struct LoggedRequest {
+    method: String,
+    /// Path and query string, for example `/api/v1/companies/acme/activity?before=5`.
+    path: String,
+    body: String,
+    content_type: String,
+}
+
 /// Replaces the page's `fetch` until dropped. The mock logs each request
-/// and returns the next response queued for its method and path. The last
-/// response of a queue repeats, and a request with no queue fails as a
-/// network error does.
+/// and returns the next response queued for its method, path and query
+/// string. The last response of a queue repeats, and a request with no
+/// queue fails as a network error does.
 struct FetchMock {
     mock: JsValue,
 }
 
 impl FetchMock {
-    /// Installs the mock. `routes` maps `"METHOD /path"` to a list of
+    /// Installs the mock. `routes` maps `"METHOD /path?query"` to a list of
     /// `{"status": …, "body": …, "delay_ms": …}` responses; a missing body
     /// sends none, and a delay postpones the response by that many
     /// milliseconds.
@@ -279,9 +308,11 @@ impl FetchMock {
             const requests = [];
             globalThis.fetch = async (input, init) => {
                 const request = new Request(input, init);
-                const path = new URL(request.url).pathname;
+                const url = new URL(request.url);
+                const path = url.pathname + url.search;
                 const body = await request.text();
-                requests.push({ method: request.method, path, body });
+                const contentType = request.headers.get("Content-Type") ?? "";
+                requests.push({ method: request.method, path, body, contentType });
                 const queue = routes[request.method + " " + path];
                 if (!queue || queue.length === 0) {
                     throw new TypeError("no mocked response for " + request.method + " " + path);
@@ -306,8 +337,8 @@ impl FetchMock {
         Self { mock }
     }
 
-    /// Returns the `(method, path, body)` of every request so far.
-    fn requests(&self) -> Vec<(String, String, String)> {
+    /// Returns every request so far, oldest first.
+    fn requests(&self) -> Vec<LoggedRequest> {
         let requests: js_sys::Array = js_sys::Reflect::get(&self.mock, &"requests".into())
             .expect("requests")
             .unchecked_into();
@@ -320,17 +351,22 @@ impl FetchMock {
                         .and_then(|value| value.as_string())
                         .unwrap_or_default()
                 };
-                (field("method"), field("path"), field("body"))
+                LoggedRequest {
+                    method: field("method"),
+                    path: field("path"),
+                    body: field("body"),
+                    content_type: field("contentType"),
+                }
             })
             .collect()
     }
 
+    /// Returns the number of requests with `method` to `path`, which
+    /// includes the query string.
     fn count(&self, method: &str, path: &str) -> usize {
         self.requests()
             .iter()
-            .filter(|(logged_method, logged_path, _)| {
-                logged_method == method && logged_path == path
-            })
+            .filter(|request| request.method == method && request.path == path)
             .count()
     }
 }
@@ -671,7 +707,7 @@ async fn value_paste_keeps_crlf() {
     let sent = wait_until(|| mock.count("POST", &secrets_path()) == 1).await;
     assert!(sent, "no create request");
     let requests = mock.requests();
-    let body: serde_json::Value = serde_json::from_str(&requests[0].2).expect("JSON body");
+    let body: serde_json::Value = serde_json::from_str(&requests[0].body).expect("JSON body");
     assert_eq!(body["value"], "a\r\nb\r\nc");
     assert_eq!(body["key"], "PEM");
 }
@@ -701,7 +737,7 @@ async fn value_paste_replaces_selection() {
 
     assert!(wait_until(|| mock.count("POST", &secrets_path()) == 1).await);
     let requests = mock.requests();
-    let body: serde_json::Value = serde_json::from_str(&requests[0].2).expect("JSON body");
+    let body: serde_json::Value = serde_json::from_str(&requests[0].body).expect("JSON body");
     assert_eq!(body["value"], "A=9\r\nC=2");
 }
 
@@ -816,7 +852,7 @@ async fn duplicate_rejection_reloads_list() {
     type_into(&section.value_input(), "sk_test_123").await;
 
     section.save_button().click();
-    let reloaded = wait_for(&section, "li[data-key=API_KEY]").await;
+    let reloaded = wait_for(&section, ".secret-row[data-key=API_KEY]").await;
 
     assert!(reloaded, "list not reloaded after the rejection");
     assert_eq!(mock.count("GET", &secrets_path()), 2);
@@ -841,14 +877,14 @@ async fn limit_rejection_reloads_list() {
     }));
     let section = mount_section();
     assert!(
-        wait_for(&section, "li[data-key=A_KEY]").await,
+        wait_for(&section, ".secret-row[data-key=A_KEY]").await,
         "list not loaded"
     );
     type_into(&section.key_input(), "C_KEY").await;
     type_into(&section.value_input(), "sk_test_123").await;
 
     section.save_button().click();
-    let reloaded = wait_for(&section, "li[data-key=B_KEY]").await;
+    let reloaded = wait_for(&section, ".secret-row[data-key=B_KEY]").await;
 
     assert!(reloaded, "list not reloaded after the rejection");
     assert_eq!(mock.count("GET", &secrets_path()), 2);
@@ -864,7 +900,7 @@ async fn network_failure_keeps_list() {
     }));
     let section = mount_section();
     assert!(
-        wait_for(&section, "li[data-key=A_KEY]").await,
+        wait_for(&section, ".secret-row[data-key=A_KEY]").await,
         "list not loaded"
     );
     type_into(&section.key_input(), "B_KEY").await;
@@ -876,7 +912,7 @@ async fn network_failure_keeps_list() {
     assert!(failed, "no error after a failed save");
     assert_eq!(mock.count("GET", &secrets_path()), 1);
     assert!(
-        !section.exists("li[data-key=B_KEY]"),
+        !section.exists(".secret-row[data-key=B_KEY]"),
         "unconfirmed secret listed"
     );
 }
@@ -894,7 +930,7 @@ async fn focus_after_delete(keys: &[&str], deleted: &str, status: u16) -> String
         ],
     }));
     let section = mount_section();
-    let row = format!("li[data-key={deleted}]");
+    let row = format!(".secret-row[data-key={deleted}]");
     assert!(wait_for(&section, &row).await, "list not loaded");
     let button: HtmlButtonElement = section.find(&format!("{row} .secret-row-delete"));
     button.focus().expect("focus Delete");
@@ -1042,4 +1078,631 @@ async fn value_paste_unfocused_keeps_crlf() {
     assert_eq!(value.value(), "x\ny");
     assert_eq!(key.value(), "KEY");
     assert_eq!(saved_value(&form, &mock).await, "x\r\ny");
+}
+
+/// Dispatches a `keydown` of `key` on `target`, as pressing the key does.
+/// Returns `true` when a handler prevented the browser's default action.
+async fn press_key(target: &HtmlElement, key: &str) -> bool {
+    let press = js_sys::Function::new_with_args(
+        "target, key",
+        r#"
+        const event = new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true });
+        target.dispatchEvent(event);
+        return event.defaultPrevented;
+        "#,
+    );
+    let prevented = press
+        .call2(&JsValue::NULL, target, &JsValue::from_str(key))
+        .expect("dispatch keydown");
+    tick().await;
+    prevented.as_bool().unwrap_or(false)
+}
+
+fn activity_path() -> String {
+    paths::activity_page(&company(), None)
+}
+
+fn older_activity_path(before: i64) -> String {
+    paths::activity_page(&company(), Some(before))
+}
+
+fn activity_event(id: i64, action: ActivityAction, key: &str, member: &str) -> ActivityEvent {
+    ActivityEvent {
+        id,
+        action,
+        key: SecretKey::parse(key).expect("valid key"),
+        member: member.to_owned(),
+        occurred_at: "2026-12-04T23:16:05Z".to_owned(),
+    }
+}
+
+fn activity_body(events: Vec<ActivityEvent>, next_before: Option<i64>) -> serde_json::Value {
+    let page = ActivityPage {
+        events,
+        next_before,
+    };
+    serde_json::to_value(page).expect("serialize activity page")
+}
+
+/// Returns a page of `added` events for the keys `KEY_<id>`, one per ID in
+/// `ids`, newest first.
+fn numbered_activity_body(ids: &[i64], next_before: Option<i64>) -> serde_json::Value {
+    let events = ids
+        .iter()
+        .map(|&id| activity_event(id, ActivityAction::Added, &format!("KEY_{id}"), "owner"))
+        .collect();
+    activity_body(events, next_before)
+}
+
+fn metadata_with_description(key: &str, description: &str) -> SecretMetadata {
+    SecretMetadata {
+        description: Description::parse(description).expect("valid description"),
+        ..metadata(key)
+    }
+}
+
+/// Returns the PATCH responses of a save that stored `description` for
+/// `API_KEY`.
+fn saved_response(description: &str) -> serde_json::Value {
+    let saved = metadata_with_description("API_KEY", description);
+    json!([{ "status": 200, "body": saved }])
+}
+
+const EDITED_ROW: &str = ".secret-row[data-key=API_KEY]";
+
+/// Mounts a section whose list has `API_KEY` with the description
+/// "Payments" and whose activity is empty. A PATCH of `API_KEY` receives
+/// the `patch` responses.
+async fn mount_section_with_patch(patch: serde_json::Value) -> (Mounted, FetchMock) {
+    let list = SecretList {
+        secrets: vec![metadata_with_description("API_KEY", "Payments")],
+        limit: 50,
+    };
+    let mock = FetchMock::install(json!({
+        format!("GET {}", secrets_path()): [{ "status": 200, "body": list }],
+        format!("GET {}", activity_path()): [{ "status": 200, "body": activity_body(vec![], None) }],
+        format!("PATCH {}", secret_path("API_KEY")): patch,
+    }));
+    let section = mount_section();
+    assert!(wait_for(&section, EDITED_ROW).await, "list not loaded");
+    (section, mock)
+}
+
+/// Clicks the Edit description button of `API_KEY` and returns the input
+/// that replaces the description.
+async fn open_editor(section: &Mounted) -> HtmlInputElement {
+    section
+        .find::<HtmlButtonElement>(&format!("{EDITED_ROW} .secret-row-edit"))
+        .click();
+    let input = format!("{EDITED_ROW} .description-editor-input");
+    assert!(wait_for(section, &input).await, "no description input");
+    section.find(&input)
+}
+
+fn editor_save_button(section: &Mounted) -> HtmlButtonElement {
+    section.find(&format!("{EDITED_ROW} .description-editor-save"))
+}
+
+fn row_description(section: &Mounted) -> String {
+    let selector = format!("{EDITED_ROW} .secret-row-description");
+    if section.exists(&selector) {
+        section.text(&selector)
+    } else {
+        String::new()
+    }
+}
+
+/// Returns `true` when the focus is on the Edit description button of
+/// `API_KEY`.
+fn edit_button_has_focus() -> bool {
+    focused_element().is_some_and(|element| {
+        element.class_list().contains("secret-row-edit")
+            && element.get_attribute("aria-label").as_deref() == Some("Edit description of API_KEY")
+    })
+}
+
+#[wasm_bindgen_test]
+async fn description_edit_saves_and_refocuses() {
+    let typed = "<i>Orders</i> webhook";
+    let (section, mock) = mount_section_with_patch(saved_response(typed)).await;
+    let edit_button: HtmlElement = section.find(&format!("{EDITED_ROW} .secret-row-edit"));
+    assert_eq!(
+        edit_button.get_attribute("aria-label").as_deref(),
+        Some("Edit description of API_KEY")
+    );
+    assert_eq!(
+        edit_button.text_content().as_deref(),
+        Some("Edit description")
+    );
+
+    let input = open_editor(&section).await;
+    assert_eq!(input.value(), "Payments");
+    let input_focused = wait_until(|| focused_element() == Some(input.clone().into())).await;
+    assert!(input_focused, "description input not focused");
+    type_into(&input, typed).await;
+    editor_save_button(&section).click();
+
+    let updated = wait_until(|| row_description(&section) == typed).await;
+    assert!(updated, "row still shows {:?}", row_description(&section));
+    let patches: Vec<LoggedRequest> = mock
+        .requests()
+        .into_iter()
+        .filter(|request| request.method == "PATCH")
+        .collect();
+    assert_eq!(patches.len(), 1);
+    assert_eq!(patches[0].path, secret_path("API_KEY"));
+    assert_eq!(
+        patches[0].body,
+        r#"{"description":"<i>Orders</i> webhook"}"#
+    );
+    assert_eq!(patches[0].content_type, "application/json");
+    assert!(!section.exists(".description-editor"), "editor still open");
+    assert!(
+        !section.exists(".secret-row i"),
+        "description parsed as HTML"
+    );
+    assert!(
+        wait_until(edit_button_has_focus).await,
+        "focus not on the Edit button: {:?}",
+        focused_element().map(|element| element.outer_html())
+    );
+    assert_eq!(
+        section.text(".secrets-notice"),
+        "The description of API_KEY was saved."
+    );
+}
+
+#[wasm_bindgen_test]
+async fn description_enter_saves() {
+    let (section, mock) = mount_section_with_patch(saved_response("Refunds")).await;
+    let input = open_editor(&section).await;
+    type_into(&input, "Refunds").await;
+
+    let prevented = press_key(&input, "Enter").await;
+
+    assert!(prevented, "Enter left to the browser");
+    let updated = wait_until(|| row_description(&section) == "Refunds").await;
+    assert!(updated, "row not updated after Enter");
+    assert_eq!(mock.count("PATCH", &secret_path("API_KEY")), 1);
+}
+
+#[wasm_bindgen_test]
+async fn description_escape_cancels() {
+    let (section, mock) = mount_section_with_patch(saved_response("Changed")).await;
+    let input = open_editor(&section).await;
+    type_into(&input, "Changed").await;
+
+    let prevented = press_key(&input, "Escape").await;
+
+    assert!(prevented, "Escape left to the browser");
+    let closed = wait_until(|| !section.exists(".description-editor")).await;
+    assert!(closed, "editor still open after Escape");
+    assert_eq!(row_description(&section), "Payments");
+    assert!(
+        wait_until(edit_button_has_focus).await,
+        "focus not on the Edit button after Escape"
+    );
+
+    // The Cancel button discards the text too, and reopening starts from
+    // the stored description.
+    let input = open_editor(&section).await;
+    assert_eq!(input.value(), "Payments");
+    type_into(&input, "Changed again").await;
+    section
+        .find::<HtmlButtonElement>(".description-editor-cancel")
+        .click();
+    let closed = wait_until(|| !section.exists(".description-editor")).await;
+    assert!(closed, "editor still open after Cancel");
+    assert_eq!(row_description(&section), "Payments");
+    assert!(
+        wait_until(edit_button_has_focus).await,
+        "focus not on the Edit button after Cancel"
+    );
+
+    sleep(100).await;
+    assert_eq!(mock.count("PATCH", &secret_path("API_KEY")), 0);
+}
+
+#[wasm_bindgen_test]
+async fn description_invalid_disables_save() {
+    let (section, mock) = mount_section_with_patch(saved_response("Changed")).await;
+    let input = open_editor(&section).await;
+    let message = format!("{EDITED_ROW} .description-editor-message");
+    assert!(
+        editor_save_button(&section).disabled(),
+        "Save enabled for the unchanged description"
+    );
+
+    type_into(&input, &"x".repeat(201)).await;
+    assert_eq!(
+        section.text(&message),
+        DescriptionError::TooLong { length: 201 }.to_string()
+    );
+    assert!(
+        editor_save_button(&section).disabled(),
+        "Save enabled for a long description"
+    );
+    assert_eq!(input.get_attribute("aria-invalid").as_deref(), Some("true"));
+    press_key(&input, "Enter").await;
+
+    type_into(&input, "abc\u{202E}gnp.exe").await;
+    assert_eq!(
+        section.text(&message),
+        DescriptionError::DirectionControl.to_string()
+    );
+    assert!(
+        editor_save_button(&section).disabled(),
+        "Save enabled for a direction control"
+    );
+
+    type_into(&input, "Payments").await;
+    assert_eq!(section.text(&message), "");
+    assert!(
+        editor_save_button(&section).disabled(),
+        "Save enabled after typing the stored description again"
+    );
+
+    type_into(&input, "Payments and refunds").await;
+    assert!(
+        !editor_save_button(&section).disabled(),
+        "Save disabled for a valid change"
+    );
+    sleep(100).await;
+    assert_eq!(mock.count("PATCH", &secret_path("API_KEY")), 0);
+}
+
+#[wasm_bindgen_test]
+async fn description_not_found_keeps_text() {
+    let (section, mock) = mount_section_with_patch(json!([
+        { "status": 404, "body": error_body(ErrorCode::NotFound, "Not found.") },
+    ]))
+    .await;
+    let input = open_editor(&section).await;
+    type_into(&input, "Refunds").await;
+
+    editor_save_button(&section).click();
+    let error = format!("{EDITED_ROW} .description-editor-error");
+    let failed = wait_until(|| !section.text(&error).is_empty()).await;
+
+    assert!(failed, "no message after a 404");
+    assert_eq!(
+        section.text(&error),
+        "API_KEY no longer exists, so its description was not saved."
+    );
+    assert_eq!(
+        section
+            .find::<HtmlElement>(&error)
+            .get_attribute("role")
+            .as_deref(),
+        Some("alert")
+    );
+    assert_eq!(input.value(), "Refunds");
+    let reloaded = wait_until(|| mock.count("GET", &secrets_path()) == 2).await;
+    assert!(reloaded, "list not reloaded after a 404");
+    assert_eq!(
+        section.text(".secrets-notice"),
+        "API_KEY no longer exists, so the list of secrets is reloading."
+    );
+}
+
+#[wasm_bindgen_test]
+async fn description_rate_limited_keeps_text() {
+    let message = "You made too many changes. Wait 30 seconds and try again.";
+    let (section, mock) = mount_section_with_patch(json!([
+        { "status": 429, "body": error_body(ErrorCode::RateLimited, message), "delay_ms": 200 },
+    ]))
+    .await;
+    let input = open_editor(&section).await;
+    type_into(&input, "Refunds").await;
+
+    editor_save_button(&section).click();
+    tick().await;
+    assert!(
+        editor_save_button(&section).disabled(),
+        "Save enabled while saving"
+    );
+    assert!(
+        section
+            .find::<HtmlButtonElement>(".description-editor-cancel")
+            .disabled(),
+        "Cancel enabled while saving"
+    );
+    assert!(input.read_only(), "input editable while saving");
+    let error = format!("{EDITED_ROW} .description-editor-error");
+    let failed = wait_until(|| !section.text(&error).is_empty()).await;
+
+    assert!(failed, "no message after a 429");
+    assert_eq!(section.text(&error), message);
+    assert_eq!(input.value(), "Refunds");
+    assert!(!input.read_only(), "input read-only after a failure");
+    assert!(
+        !editor_save_button(&section).disabled(),
+        "Save disabled after a failure"
+    );
+    assert_eq!(
+        row_description(&section),
+        "",
+        "description shown while editing"
+    );
+    assert_eq!(mock.count("GET", &secrets_path()), 1);
+
+    // Typing hides the message, which described the text as it was.
+    type_into(&input, "Refunds only").await;
+    assert_eq!(section.text(&error), "");
+}
+
+#[wasm_bindgen_test]
+async fn activity_lists_events_in_order() {
+    let events = vec![
+        activity_event(3, ActivityAction::Removed, "OLD_KEY", "owner"),
+        activity_event(2, ActivityAction::Updated, "STRIPE_API_KEY", "owner"),
+        activity_event(1, ActivityAction::Added, "STRIPE_API_KEY", "owner"),
+    ];
+    let _mock = FetchMock::install(json!({
+        format!("GET {}", secrets_path()): [{ "status": 200, "body": list_body(&[], 50) }],
+        format!("GET {}", activity_path()): [{ "status": 200, "body": activity_body(events, None) }],
+    }));
+    let section = mount_section();
+    assert!(
+        wait_for(&section, ".activity-event").await,
+        "activity not loaded"
+    );
+
+    assert_eq!(section.text(".activity h3"), "Activity");
+    assert!(section.exists(".activity ol.activity-list"));
+    let items = section.find_all(".activity-event");
+    let rendered: Vec<(String, String, String)> = items
+        .iter()
+        .map(|item| {
+            let text = item
+                .query_selector(".activity-event-text")
+                .ok()
+                .flatten()
+                .and_then(|text| text.text_content())
+                .unwrap_or_default();
+            (
+                item.get_attribute("data-action").unwrap_or_default(),
+                item.get_attribute("data-key").unwrap_or_default(),
+                text,
+            )
+        })
+        .collect();
+    let expected = [
+        ("removed", "OLD_KEY", "owner removed OLD_KEY"),
+        (
+            "updated",
+            "STRIPE_API_KEY",
+            "owner updated the description of STRIPE_API_KEY",
+        ),
+        ("added", "STRIPE_API_KEY", "owner added STRIPE_API_KEY"),
+    ]
+    .map(|(action, key, text)| (action.to_owned(), key.to_owned(), text.to_owned()));
+    assert_eq!(rendered, expected);
+
+    let time: HtmlElement = section.find(".activity-event time");
+    assert_eq!(
+        time.get_attribute("datetime").as_deref(),
+        Some("2026-12-04T23:16:05Z")
+    );
+    assert_eq!(time.text_content().as_deref(), Some("2026-12-04 23:16 UTC"));
+    assert!(
+        !section.exists(".activity-older"),
+        "Show older activity on the last page"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn activity_empty_state() {
+    let _mock = FetchMock::install(json!({
+        format!("GET {}", secrets_path()): [{ "status": 200, "body": list_body(&[], 50) }],
+        format!("GET {}", activity_path()): [{ "status": 200, "body": activity_body(vec![], None) }],
+    }));
+    let section = mount_section();
+
+    assert!(
+        wait_for(&section, ".activity-empty").await,
+        "no empty state"
+    );
+    assert_eq!(section.text(".activity-empty"), "No activity yet.");
+    assert!(!section.exists(".activity-list"));
+    assert!(!section.exists(".activity-older"));
+}
+
+#[wasm_bindgen_test]
+async fn activity_show_older_appends() {
+    let _mock = FetchMock::install(json!({
+        format!("GET {}", secrets_path()): [{ "status": 200, "body": list_body(&[], 50) }],
+        format!("GET {}", activity_path()): [
+            { "status": 200, "body": numbered_activity_body(&[5, 4, 3], Some(3)) },
+        ],
+        format!("GET {}", older_activity_path(3)): [
+            { "status": 200, "body": numbered_activity_body(&[2, 1], None), "delay_ms": 300 },
+        ],
+    }));
+    let section = mount_section();
+    assert!(
+        wait_for(&section, ".activity-older").await,
+        "no Show older activity button"
+    );
+    let button: HtmlButtonElement = section.find(".activity-older");
+    assert_eq!(
+        button.text_content().as_deref(),
+        Some("Show older activity")
+    );
+
+    button.click();
+    tick().await;
+    assert!(button.disabled(), "button enabled while loading");
+    let appended = wait_until(|| section.find_all(".activity-event").len() == 5).await;
+
+    assert!(appended, "older page not appended");
+    let keys: Vec<String> = section
+        .find_all(".activity-event")
+        .iter()
+        .map(|item| item.get_attribute("data-key").unwrap_or_default())
+        .collect();
+    assert_eq!(keys, ["KEY_5", "KEY_4", "KEY_3", "KEY_2", "KEY_1"]);
+    assert!(
+        !section.exists(".activity-older"),
+        "Show older activity after the last page"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn activity_refresh_keeps_older_pages() {
+    let mock = FetchMock::install(json!({
+        format!("GET {}", secrets_path()): [{ "status": 200, "body": list_body(&["A_KEY"], 50) }],
+        format!("DELETE {}", secret_path("A_KEY")): [{ "status": 204 }],
+        format!("GET {}", activity_path()): [
+            { "status": 200, "body": numbered_activity_body(&[5, 4, 3], Some(3)) },
+            { "status": 200, "body": numbered_activity_body(&[6, 5, 4], Some(4)) },
+        ],
+        format!("GET {}", older_activity_path(3)): [
+            { "status": 200, "body": numbered_activity_body(&[2, 1], None) },
+        ],
+        format!("GET {}", older_activity_path(4)): [
+            { "status": 200, "body": numbered_activity_body(&[3, 2, 1], None) },
+        ],
+    }));
+    let section = mount_section();
+    assert!(
+        wait_for(&section, ".activity-older").await,
+        "activity not loaded"
+    );
+    section.find::<HtmlButtonElement>(".activity-older").click();
+    let appended = wait_until(|| section.find_all(".activity-event").len() == 5).await;
+    assert!(appended, "older page not appended");
+
+    // A confirmed delete reloads the newest page, which now starts with a
+    // new event and ends above the older page already shown.
+    section
+        .find::<HtmlButtonElement>(".secret-row[data-key=A_KEY] .secret-row-delete")
+        .click();
+    let reloaded = wait_until(|| section.find_all(".activity-event").len() == 6).await;
+
+    assert!(reloaded, "newest page not reloaded");
+    let keys: Vec<String> = section
+        .find_all(".activity-event")
+        .iter()
+        .map(|item| item.get_attribute("data-key").unwrap_or_default())
+        .collect();
+    assert_eq!(keys, ["KEY_6", "KEY_5", "KEY_4", "KEY_3", "KEY_2", "KEY_1"]);
+    assert_eq!(mock.count("GET", &activity_path()), 2);
+    assert_eq!(mock.count("GET", &older_activity_path(4)), 1);
+}
+
+#[wasm_bindgen_test]
+async fn activity_member_renders_as_text() {
+    let member = r#"<img src=x onerror="window.activityMemberRan = true">"#;
+    let events = vec![activity_event(1, ActivityAction::Added, "API_KEY", member)];
+    let _mock = FetchMock::install(json!({
+        format!("GET {}", secrets_path()): [{ "status": 200, "body": list_body(&[], 50) }],
+        format!("GET {}", activity_path()): [{ "status": 200, "body": activity_body(events, None) }],
+    }));
+    let section = mount_section();
+    assert!(
+        wait_for(&section, ".activity-event").await,
+        "activity not loaded"
+    );
+    sleep(100).await;
+
+    assert_eq!(section.text(".activity-event-member"), member);
+    assert!(
+        !section.exists(".activity img"),
+        "member name parsed as HTML"
+    );
+    let ran =
+        js_sys::Reflect::get(&js_sys::global(), &"activityMemberRan".into()).expect("read global");
+    assert!(ran.is_undefined(), "onerror handler ran");
+}
+
+#[wasm_bindgen_test]
+async fn activity_load_error_shows_retry() {
+    let _mock = FetchMock::install(json!({
+        format!("GET {}", secrets_path()): [{ "status": 200, "body": list_body(&[], 50) }],
+        format!("GET {}", activity_path()): [
+            { "status": 500, "body": error_body(ErrorCode::Internal, "Internal error.") },
+            { "status": 200, "body": numbered_activity_body(&[1], None) },
+        ],
+    }));
+    let section = mount_section();
+    assert!(
+        wait_for(&section, ".activity .secrets-retry").await,
+        "no Retry button after a failed load"
+    );
+
+    let message = section.text(".activity .secrets-load-error");
+    assert!(
+        message.starts_with("The activity could not be loaded."),
+        "{message}"
+    );
+    assert!(message.contains("HTTP status 500"), "{message}");
+    assert!(
+        !section.exists(".secrets-section > .secrets-load-error"),
+        "secrets list reported as failed"
+    );
+
+    section
+        .find::<HtmlButtonElement>(".activity .secrets-retry")
+        .click();
+    assert!(
+        wait_for(&section, ".activity-event").await,
+        "activity not loaded after Retry"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn activity_refreshes_after_changes() {
+    let list = SecretList {
+        secrets: vec![metadata("A_KEY"), metadata("B_KEY")],
+        limit: 50,
+    };
+    let mock = FetchMock::install(json!({
+        format!("GET {}", secrets_path()): [{ "status": 200, "body": list }],
+        format!("GET {}", activity_path()): [{ "status": 200, "body": activity_body(vec![], None) }],
+        format!("POST {}", secrets_path()): [{ "status": 201, "body": metadata("NEW_KEY") }],
+        format!("DELETE {}", secret_path("A_KEY")): [{ "status": 204 }],
+        format!("PATCH {}", secret_path("B_KEY")): [
+            { "status": 200, "body": metadata_with_description("B_KEY", "Refunds") },
+        ],
+    }));
+    let section = mount_section();
+    assert!(
+        wait_for(&section, ".activity-empty").await,
+        "activity not loaded"
+    );
+    assert_eq!(mock.count("GET", &activity_path()), 1);
+
+    // Add a secret.
+    type_into(&section.key_input(), "NEW_KEY").await;
+    type_into(&section.value_input(), "v").await;
+    section.save_button().click();
+    let refreshed = wait_until(|| mock.count("GET", &activity_path()) == 2).await;
+    assert!(refreshed, "activity not reloaded after an add");
+
+    // Delete a secret.
+    section
+        .find::<HtmlButtonElement>(".secret-row[data-key=A_KEY] .secret-row-delete")
+        .click();
+    let refreshed = wait_until(|| mock.count("GET", &activity_path()) == 3).await;
+    assert!(refreshed, "activity not reloaded after a delete");
+
+    // Change a description.
+    section
+        .find::<HtmlButtonElement>(".secret-row[data-key=B_KEY] .secret-row-edit")
+        .click();
+    let input = ".secret-row[data-key=B_KEY] .description-editor-input";
+    assert!(wait_for(&section, input).await, "no description input");
+    type_into(&section.find(input), "Refunds").await;
+    section
+        .find::<HtmlButtonElement>(".secret-row[data-key=B_KEY] .description-editor-save")
+        .click();
+    let refreshed = wait_until(|| mock.count("GET", &activity_path()) == 4).await;
+    assert!(
+        refreshed,
+        "activity not reloaded after a description update"
+    );
+
+    sleep(100).await;
+    assert_eq!(mock.count("GET", &activity_path()), 4, "extra reloads");
 }

@@ -1,12 +1,18 @@
 //! The components of the Secrets section, one per file.
 
-mod load_error;
+mod activity_item;
+mod activity_list;
+mod description_editor;
+pub(crate) mod load_error;
 mod secret_form;
 mod secret_list;
 mod secret_row;
 mod secrets_section;
 mod value_field;
 
+pub use activity_item::ActivityItem;
+pub use activity_list::ActivityList;
+pub use description_editor::DescriptionEditor;
 pub use load_error::LoadError;
 pub use secret_form::SecretForm;
 pub use secret_list::SecretList;

@@ -15,7 +15,8 @@ use crate::components::SecretRow;
 ///
 /// When a row leaves after a delete while it had the keyboard focus, the
 /// focus moves to the Delete button of the row that takes its place, else
-/// of the row above, else to the key input of the form.
+/// of the row above, else to the key input of the form. After a saved
+/// description, the focus moves to the row's Edit description button.
 #[component]
 pub fn SecretList(
     /// Secrets to show, sorted as they should appear.
@@ -23,8 +24,14 @@ pub fn SecretList(
     secrets: Signal<Vec<SecretMetadata>>,
     /// Company that the secrets belong to.
     company: CompanyId,
-    /// Client that the rows use to delete secrets.
+    /// Client that the rows use to change and delete secrets.
     api: Api,
+    /// Called with the metadata that the server stored after a description
+    /// update.
+    on_updated: Callback<SecretMetadata>,
+    /// Called with the key when a description update finds that the secret
+    /// no longer exists.
+    on_not_found: Callback<SecretKey>,
     /// Called with the key once the server deleted a secret.
     on_deleted: Callback<SecretKey>,
     /// Called with the key when a secret was already gone on delete.
@@ -46,6 +53,14 @@ pub fn SecretList(
     };
     let on_row_deleted = Callback::new(move |key| remove_row(key, on_deleted));
     let on_row_already_deleted = Callback::new(move |key| remove_row(key, on_already_deleted));
+    let on_row_updated = Callback::new(move |metadata: SecretMetadata| {
+        let key = metadata.key.clone();
+        let had_focus = row_has_focus(list, &key);
+        on_updated.run(metadata);
+        if had_focus {
+            request_animation_frame(move || focus_edit_button(list, &key));
+        }
+    });
 
     let row = move |secret: SecretMetadata| {
         view! {
@@ -53,6 +68,8 @@ pub fn SecretList(
                 secret
                 company=company.clone()
                 api=api.clone()
+                on_updated=on_row_updated
+                on_not_found
                 on_deleted=on_row_deleted
                 on_already_deleted=on_row_already_deleted
             />
@@ -73,8 +90,14 @@ pub fn SecretList(
                 }
             }
         >
+            // A row shows the data it was created with, so the key includes
+            // the description: a saved description replaces the row.
             <ul class="secret-list" node_ref=list>
-                <For each=move || secrets.get() key=|secret| secret.key.clone() children=row.clone() />
+                <For
+                    each=move || secrets.get()
+                    key=|secret| (secret.key.clone(), secret.description.clone())
+                    children=row.clone()
+                />
             </ul>
         </Show>
     }
@@ -97,8 +120,8 @@ fn focus_target_after_removal(
 }
 
 /// Returns `true` when the keyboard focus is inside the row of `key`, or
-/// nowhere. Under the HTML focus fixup rule, a focused Delete button that
-/// becomes disabled while its request runs may lose the focus to `<body>`,
+/// nowhere. Under the HTML focus fixup rule, a focused Delete or Save button
+/// that becomes disabled while its request runs may lose the focus to `<body>`,
 /// so focus on `<body>` counts as the row's.
 fn row_has_focus(list: NodeRef<html::Ul>, key: &SecretKey) -> bool {
     let focused = document()
@@ -119,6 +142,17 @@ fn focus_after_removal(list: NodeRef<html::Ul>, target: Option<&SecretKey>) {
     let element = button.or_else(|| document().get_element_by_id(KEY_INPUT_ID));
     if let Some(element) = element.and_then(|element| element.dyn_into::<HtmlElement>().ok()) {
         _ = element.focus();
+    }
+}
+
+/// Focuses the Edit description button of the row of `key`, if the list
+/// shows that row.
+fn focus_edit_button(list: NodeRef<html::Ul>, key: &SecretKey) {
+    let button = row_element(list, key)
+        .and_then(|row| row.query_selector(".secret-row-edit").ok().flatten())
+        .and_then(|button| button.dyn_into::<HtmlElement>().ok());
+    if let Some(button) = button {
+        _ = button.focus();
     }
 }
 

@@ -1,26 +1,35 @@
-//! One secret in the list: its key, description and origin, and a Delete
-//! button.
+//! One secret in the list: its key, description and origin, an Edit
+//! description button and a Delete button.
 
+use leptos::html;
 use leptos::prelude::*;
 use secrets_core::api::SecretMetadata;
 use secrets_core::{CompanyId, SecretKey};
 
 use crate::api::{Api, ApiError};
+use crate::components::DescriptionEditor;
 
 /// Abbreviated month names, January first.
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-/// Row of a secret. Delete acts at once, with no confirmation step.
+/// Row of a secret. Edit description turns the description into an input
+/// with Save and Cancel. Delete acts at once, with no confirmation step.
 #[component]
 pub fn SecretRow(
     /// The secret shown in this row.
     secret: SecretMetadata,
     /// Company that the secret belongs to.
     company: CompanyId,
-    /// Client that deletes the secret.
+    /// Client that changes and deletes the secret.
     api: Api,
+    /// Called with the metadata that the server stored after a description
+    /// update.
+    on_updated: Callback<SecretMetadata>,
+    /// Called with the key when a description update finds that the secret
+    /// no longer exists (status 404).
+    on_not_found: Callback<SecretKey>,
     /// Called with the key once the server deleted the secret.
     on_deleted: Callback<SecretKey>,
     /// Called with the key when the server reports that the secret was
@@ -34,28 +43,36 @@ pub fn SecretRow(
         created_by,
     } = secret;
 
+    // State.
+    let editing = RwSignal::new(false);
+    let edit_button: NodeRef<html::Button> = NodeRef::new();
+
     // Derived text.
+    let edit_label = format!("Edit description of {key}");
     let delete_label = format!("Delete {key}");
     let added_date = format_added_date(&created_at);
     let added_by = (!created_by.is_empty()).then(|| format!(" by {created_by}"));
-    let description = (!description.is_empty()).then(|| description.to_string());
 
     // Deleting.
-    let delete = Action::new_local(move |key: &SecretKey| {
+    let delete = Action::new_local({
         let api = api.clone();
         let company = company.clone();
-        let key = key.clone();
-        async move {
-            match api.delete_secret(&company, &key).await {
-                Ok(()) => {
-                    on_deleted.try_run(key);
-                    Ok(())
+        move |key: &SecretKey| {
+            let api = api.clone();
+            let company = company.clone();
+            let key = key.clone();
+            async move {
+                match api.delete_secret(&company, &key).await {
+                    Ok(()) => {
+                        on_deleted.try_run(key);
+                        Ok(())
+                    }
+                    Err(ApiError::NotFound) => {
+                        on_already_deleted.try_run(key);
+                        Ok(())
+                    }
+                    Err(error) => Err(error),
                 }
-                Err(ApiError::NotFound) => {
-                    on_already_deleted.try_run(key);
-                    Ok(())
-                }
-                Err(error) => Err(error),
             }
         }
     });
@@ -75,27 +92,85 @@ pub fn SecretRow(
             delete.dispatch_local(key.clone());
         }
     };
+    let on_edit_click = move |_| editing.set(true);
+    // The list moves the focus after a saved description, because a new row
+    // replaces this one.
+    let on_editor_saved = Callback::new(move |metadata: SecretMetadata| {
+        editing.try_set(false);
+        on_updated.run(metadata);
+    });
+    let on_editor_cancel = Callback::new(move |()| {
+        editing.set(false);
+        // The Edit button comes back with the next render.
+        request_animation_frame(move || {
+            if let Some(button) = edit_button.get_untracked() {
+                _ = button.focus();
+            }
+        });
+    });
+
+    let description_view = {
+        let key = key.clone();
+        move || {
+            if editing.get() {
+                view! {
+                    <DescriptionEditor
+                        key=key.clone()
+                        description=description.clone()
+                        company=company.clone()
+                        api=api.clone()
+                        on_saved=on_editor_saved
+                        on_cancel=on_editor_cancel
+                        on_not_found
+                    />
+                }
+                .into_any()
+            } else {
+                let text = (!description.is_empty()).then(|| description.to_string());
+                text.map(|text| view! { <p class="secret-row-description">{text}</p> })
+                    .into_any()
+            }
+        }
+    };
+    let edit_button_view = move || {
+        (!editing.get()).then(|| {
+            view! {
+                <button
+                    type="button"
+                    class="secret-row-edit"
+                    node_ref=edit_button
+                    aria-label=edit_label.clone()
+                    on:click=on_edit_click
+                >
+                    "Edit description"
+                </button>
+            }
+        })
+    };
 
     view! {
         <li class="secret-row" data-key=key.to_string()>
             <div class="secret-row-details">
                 <code class="secret-row-key">{key.to_string()}</code>
-                {description.map(|text| view! { <p class="secret-row-description">{text}</p> })}
+                {description_view}
                 <p class="secret-row-origin">
                     "Added " <time datetime=created_at.clone() title=created_at>{added_date}</time> {added_by}
                 </p>
                 <p class="secret-row-error" role="alert">{delete_error}</p>
             </div>
-            <button
-                type="button"
-                class="secret-row-delete"
-                aria-label=delete_label
-                disabled=move || deleting.get()
-                aria-busy=move || deleting.get().then_some("true")
-                on:click=on_delete_click
-            >
-                "Delete"
-            </button>
+            <div class="secret-row-actions">
+                {edit_button_view}
+                <button
+                    type="button"
+                    class="secret-row-delete"
+                    aria-label=delete_label
+                    disabled=move || deleting.get()
+                    aria-busy=move || deleting.get().then_some("true")
+                    on:click=on_delete_click
+                >
+                    "Delete"
+                </button>
+            </div>
         </li>
     }
 }

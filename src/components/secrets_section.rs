@@ -1,23 +1,16 @@
 //! The Secrets section of Company Settings: the list of a company's secrets
-//! above the form that adds one.
+//! above the form that adds one, and the activity list below both.
 
 use leptos::prelude::*;
 use secrets_core::api::{SecretList as SecretListBody, SecretMetadata};
 use secrets_core::{CompanyId, SecretKey, MAX_SECRETS_PER_COMPANY};
 
 use crate::api::{Api, ApiError};
-use crate::components::{LoadError, SecretForm, SecretList};
+use crate::components::load_error::LoadState;
+use crate::components::{ActivityList, LoadError, SecretForm, SecretList};
 
-/// Progress of loading the list of secrets.
-#[derive(Clone, Debug, PartialEq)]
-enum LoadState {
-    Loading,
-    Loaded,
-    Failed(ApiError),
-}
-
-/// Shows the Secrets section of one company: heading, counter, list and
-/// form.
+/// Shows the Secrets section of one company: heading, counter, list, form
+/// and activity.
 #[component]
 pub fn SecretsSection(
     /// Company whose secrets are shown.
@@ -26,10 +19,14 @@ pub fn SecretsSection(
     api: Api,
 ) -> impl IntoView {
     let notice = RwSignal::new(None::<String>);
+    // Increased after every confirmed change, so that the activity list
+    // reloads its newest page.
+    let activity_version = RwSignal::new(0_u32);
 
-    // The loaded list. Saves and deletes edit it in place with what the
-    // server confirmed, instead of loading it again. A save rejected for a
-    // duplicate key or the limit loads it again.
+    // The loaded list. Saves, description updates and deletes edit it in
+    // place with what the server confirmed, instead of loading it again. A
+    // save rejected for a duplicate key or the limit loads it again, and so
+    // does a description update of a secret that no longer exists.
     // NOTE: An edit in place while a reload runs discards the reloaded
     // list, so the list can stay out of date until the next load.
     let secrets = LocalResource::new({
@@ -41,13 +38,7 @@ pub fn SecretsSection(
             async move { api.list_secrets(&company).await }
         }
     });
-    let load_state = Memo::new(move |_| {
-        secrets.with(|loaded| match loaded {
-            None => LoadState::Loading,
-            Some(Ok(_)) => LoadState::Loaded,
-            Some(Err(error)) => LoadState::Failed(error.clone()),
-        })
-    });
+    let load_state = Memo::new(move |_| secrets.with(LoadState::of));
     let listed = Memo::new(move |_| {
         secrets.with(|loaded| match loaded {
             Some(Ok(list)) => list.secrets.clone(),
@@ -67,6 +58,8 @@ pub fn SecretsSection(
     let counter = move || format!("{} of {}", listed.with(Vec::len), limit.get());
 
     // Callbacks from the rows and the form.
+    let refresh_activity =
+        move || activity_version.update(|version| *version = version.wrapping_add(1));
     let on_saved = Callback::new(move |metadata: SecretMetadata| {
         notice.set(Some(format!("{} was added.", metadata.key)));
         let mut inserted = false;
@@ -81,19 +74,45 @@ pub fn SecretsSection(
         if !inserted {
             secrets.refetch();
         }
+        refresh_activity();
+    });
+    let on_updated = Callback::new(move |metadata: SecretMetadata| {
+        notice.set(Some(format!(
+            "The description of {} was saved.",
+            metadata.key
+        )));
+        secrets.update(|loaded| {
+            if let Some(Ok(list)) = loaded {
+                insert_secret(list, metadata);
+            }
+        });
+        refresh_activity();
+    });
+    // The secret was deleted elsewhere, so the loaded list is out of date.
+    let on_not_found = Callback::new(move |key: SecretKey| {
+        notice.set(Some(format!(
+            "{key} no longer exists, so the list of secrets is reloading."
+        )));
+        secrets.refetch();
+        refresh_activity();
     });
     let on_deleted = Callback::new(move |key: SecretKey| {
         notice.set(Some(format!("{key} was deleted.")));
         secrets.update(|loaded| remove_secret(loaded, &key));
+        refresh_activity();
     });
     let on_already_deleted = Callback::new(move |key: SecretKey| {
         notice.set(Some(format!("{key} was already deleted.")));
         secrets.update(|loaded| remove_secret(loaded, &key));
+        refresh_activity();
     });
     // The server stores secrets that the loaded list lacks, for example one
-    // added in another tab, so load the list again. The list then shows
-    // only what the server sent.
-    let on_conflict = Callback::new(move |()| secrets.refetch());
+    // added in another tab, so load the list and the activity again. The
+    // list then shows only what the server sent.
+    let on_conflict = Callback::new(move |()| {
+        secrets.refetch();
+        refresh_activity();
+    });
     let on_retry = Callback::new(move |()| secrets.refetch());
 
     let list_view = {
@@ -108,12 +127,17 @@ pub fn SecretsSection(
                     secrets=listed
                     company=company.clone()
                     api=api.clone()
+                    on_updated
+                    on_not_found
                     on_deleted
                     on_already_deleted
                 />
             }
             .into_any(),
-            LoadState::Failed(error) => view! { <LoadError error on_retry /> }.into_any(),
+            LoadState::Failed(error) => view! {
+                <LoadError summary="The secrets could not be loaded." error on_retry />
+            }
+            .into_any(),
         }
     };
 
@@ -132,7 +156,15 @@ pub fn SecretsSection(
             </p>
             <p class="secrets-notice" role="status">{move || notice.get()}</p>
             {list_view}
-            <SecretForm company api existing_keys at_limit on_saved on_conflict />
+            <SecretForm
+                company=company.clone()
+                api=api.clone()
+                existing_keys
+                at_limit
+                on_saved
+                on_conflict
+            />
+            <ActivityList company api version=activity_version />
         </section>
     }
 }
