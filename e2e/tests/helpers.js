@@ -17,13 +17,23 @@ function runServerCli(args) {
   }).trim();
 }
 
-/** Adds `member` to the conglomerate of `company` unless it is a member already. */
-function ensureMember(company, member) {
+/** Runs an operator command whose failure with `alreadyDone` means there was nothing to do. */
+function runUnlessDone(args, alreadyDone) {
   try {
-    runServerCli(['member', 'add', '--company', company, '--name', member]);
+    runServerCli(args);
   } catch (error) {
-    if (!String(error.stderr).includes('already has a member')) throw error;
+    if (!String(error.stderr).includes(alreadyDone)) throw error;
   }
+}
+
+/**
+ * Adds `member` to the conglomerate of `company` unless it is a member
+ * already. A new company gets a conglomerate of its own, with the same ID.
+ */
+function ensureMember(company, member) {
+  runUnlessDone(['conglomerate', 'create', company], 'already exists');
+  runUnlessDone(['company', 'create', company, '--conglomerate', company], 'already exists');
+  runUnlessDone(['member', 'add', '--company', company, '--name', member], 'already has a member');
 }
 
 /** Returns a fresh one-time login link for `member` of `company`. */
