@@ -54,9 +54,9 @@ export default async function globalSetup() {
 
   const server = spawn(
     serverBinary,
-    // The tests share one member for API calls and make more changes in a
-    // minute than the default write rate limit allows; the server tests
-    // cover the limit.
+    // The tests share one member for API calls, and together they make more
+    // changes in a minute than the default write rate limit allows. The
+    // server tests cover the limit.
     ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir, '--dist-dir', distDir, '--write-burst', '1000'],
     { env: { ...process.env, RUST_LOG: 'debug' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );

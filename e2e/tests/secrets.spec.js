@@ -315,7 +315,7 @@ test('activity lists added, updated and removed in order', async ({ page }) => {
   await expect(events.nth(0)).toContainText('owner');
   await expect(page.locator('.activity-event').first()).toHaveAttribute('data-key', 'ACTIVITY_KEY');
 
-  // The server's record agrees, and no event or page holds the value.
+  // The server's record agrees, and no event or page contains the value.
   const token = bearerToken(COMPANY, 'script');
   const response = await api(token, 'GET', `/api/v1/companies/${COMPANY}/activity?limit=3`);
   const page1 = await response.json();

@@ -176,7 +176,7 @@ pub struct UpdateSecretRequest {
 /// Message of [`ErrorCode::ValueWriteOnce`].
 pub const VALUE_WRITE_ONCE_MESSAGE: &str = "Values are write-once, so this request cannot change one. To replace a value, delete the secret and add it again with the same key.";
 
-/// What an activity event records.
+/// Kind of change that an activity event records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ActivityAction {

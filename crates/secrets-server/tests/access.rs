@@ -329,7 +329,7 @@ async fn access_member_manages_every_company_of_conglomerate() {
             );
         }
     }
-    // Each company's activity holds its own events only.
+    // Each company's activity contains its own events only.
     let events = setup
         .server
         .count("SELECT COUNT(*) FROM activity_events WHERE company_id = 'alpha-2'");

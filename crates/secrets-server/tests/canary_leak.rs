@@ -246,7 +246,7 @@ async fn canary_value_never_leaks() {
         .expect("sent");
     assert_eq!(seen.record(deleted).await, 204);
 
-    // Writes until the rate limit answers, each with the canary inside.
+    // Writes until the rate limit rejects one, each with the canary inside.
     let mut statuses = Vec::new();
     for index in 0..20 {
         let status = seen

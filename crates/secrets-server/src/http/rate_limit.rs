@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-/// Number of buckets kept before full ones are dropped. A full bucket holds
+/// Number of buckets kept before full ones are dropped. A full bucket carries
 /// no information, so dropping it changes no decision.
 const PRUNE_THRESHOLD: usize = 10_000;
 

@@ -9,8 +9,8 @@ use super::auth::{presented_credential, Authenticated, SESSION_COOKIE};
 use super::{run_blocking, AppError, AppState};
 use crate::store::CredentialKind;
 
-/// Deletes the session that authenticated the request and tells the
-/// browser to drop its cookie; responds 204. The session stops working at
+/// Deletes the session that authenticated the request, responds 204 and
+/// clears the browser's cookie. The session stops working at
 /// once, also for a copy of the cookie elsewhere.
 #[tracing::instrument(skip_all)]
 pub(super) async fn end_session(

@@ -21,7 +21,7 @@ impl Store {
         limit: usize,
     ) -> Result<ActivityPage, StoreError> {
         self.read(|connection| {
-            // One row more than requested tells whether an older page exists.
+            // Reading one row more than requested shows whether an older page exists.
             let mut statement = connection.prepare(
                 "SELECT id, action, key, member_name, occurred_at FROM activity_events
                  WHERE company_id = ?1 AND id < ?2

@@ -87,7 +87,7 @@ pub struct TokenInfo {
     pub revoked_at: Option<String>,
 }
 
-/// What [`Store::revoke_token`] did.
+/// Outcome of [`Store::revoke_token`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RevokedToken {
     /// The member the token belonged to.

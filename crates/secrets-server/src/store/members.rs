@@ -70,7 +70,7 @@ pub struct Member {
     pub name: String,
 }
 
-/// What [`Store::remove_member`] did.
+/// Outcome of [`Store::remove_member`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RemovedMember {
     /// Number of API tokens, login links and sessions deleted.
