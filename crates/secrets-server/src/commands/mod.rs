@@ -2,6 +2,7 @@
 
 mod login_link;
 mod member_add;
+mod rotate_master_key;
 mod serve;
 
 use std::path::{Path, PathBuf};
@@ -34,6 +35,9 @@ enum Command {
     Member(MemberCommand),
     /// Print a one-time login link for a member (created if needed).
     LoginLink(login_link::LoginLinkArgs),
+    /// Replace the master key and rewrap every data key with the new one.
+    #[command(long_about = rotate_master_key::LONG_ABOUT)]
+    RotateMasterKey(rotate_master_key::RotateMasterKeyArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -48,6 +52,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(args),
         Command::Member(MemberCommand::Add(args)) => member_add::run(args),
         Command::LoginLink(args) => login_link::run(args),
+        Command::RotateMasterKey(args) => rotate_master_key::run(args),
     }
 }
 

@@ -394,3 +394,69 @@ pub fn login_link_from(stdout: &str) -> Option<String> {
         .find(|line| line.starts_with("http"))
         .map(str::to_owned)
 }
+
+impl Binary {
+    /// Spawns `serve` over `data_dir` on a free port of 127.0.0.1 without
+    /// waiting for it to listen, for a start that is expected to fail.
+    pub fn spawn_serve(data_dir: &Path, env: &[(&str, &str)]) -> Self {
+        let data_dir = data_dir.to_str().expect("UTF-8 path");
+        let args = ["serve", "--addr", "127.0.0.1:0", "--data-dir", data_dir];
+        Self::spawn(&args, env)
+    }
+
+    /// Waits up to 30 seconds for the process to exit and asserts its exit
+    /// code. A process that keeps running fails the test instead of
+    /// blocking it.
+    pub fn assert_exit_code(&mut self, code: i32) {
+        let exit = self.wait_at_most(Duration::from_secs(30));
+        assert_eq!(exit, Some(Some(code)), "{}", self.stderr());
+    }
+}
+
+/// Runs `secrets-server member add` for `company` and `name` in `data_dir`
+/// and returns the printed API token.
+pub fn add_member(data_dir: &Path, company: &str, name: &str, env: &[(&str, &str)]) -> String {
+    let args = [
+        "member",
+        "add",
+        "--data-dir",
+        data_dir.to_str().expect("UTF-8 path"),
+        "--company",
+        company,
+        "--name",
+        name,
+    ];
+    let mut command = Binary::spawn(&args, env);
+    assert_eq!(command.wait(), Some(0), "{}", command.stderr());
+    command.stdout().trim().to_owned()
+}
+
+/// Stores a secret through the store, as the member `owner` of `company`.
+pub fn store_secret(store: &Store, company: &str, key: &str, value: &str) {
+    let company = CompanyId::parse(company).expect("valid company");
+    let owner = MemberName::parse("owner").expect("valid name");
+    let member = store.ensure_member(&company, &owner).expect("member");
+    let request: secrets_core::api::CreateSecretRequest =
+        serde_json::from_value(json!({ "key": key, "value": value })).expect("request");
+    let secret = request.validate().expect("valid secret");
+    store
+        .create_secret(&company, &member, &secret)
+        .expect("create secret");
+}
+
+/// Returns the value of a secret, decrypted by the store.
+pub fn stored_value(store: &Store, company: &str, key: &str) -> String {
+    let company = CompanyId::parse(company).expect("valid company");
+    let key = secrets_core::SecretKey::parse(key).expect("valid key");
+    let value = store.open_value(&company, &key).expect("open value");
+    value.expose().to_owned()
+}
+
+/// Returns `true` when the database file or its `-wal` or `-shm` file in
+/// `data_dir` contains `needle`.
+pub fn database_files_contain(data_dir: &Path, needle: &[u8]) -> bool {
+    ["secrets.db", "secrets.db-wal", "secrets.db-shm"]
+        .iter()
+        .filter_map(|file| std::fs::read(data_dir.join(file)).ok())
+        .any(|bytes| bytes.windows(needle.len()).any(|window| window == needle))
+}
