@@ -1,23 +1,46 @@
-//! Encryption at rest: XChaCha20-Poly1305 under one 32-byte master key.
+//! Encryption at rest: envelope encryption with XChaCha20-Poly1305.
 //!
-//! Every value gets a fresh random 24-byte nonce. The associated data binds
-//! the ciphertext to its company and key, so a ciphertext copied into another
-//! row fails to decrypt instead of handing one company's value to another.
+//! Terms:
+//!
+//! - The **master key** is one 32-byte key per data directory, kept outside
+//!   the database: in `master.key` or in the `SECRETS_MASTER_KEY`
+//!   environment variable.
+//! - A **data key** is a random 32-byte key of one company. It seals the
+//!   company's values. The database stores it only **wrapped**: sealed by
+//!   the master key, with associated data that names the company.
+//! - A **key id** names a master key without revealing it: the first 16
+//!   bytes of a SHA-256 hash of the key, hex-encoded. Each wrapped data key
+//!   and the master key check record the key id of the master key that
+//!   sealed them, so a server can tell that the master key was rotated.
+//!
+//! Rotating the master key rewraps the data keys and leaves every value's
+//! ciphertext as it is.
+//!
+//! Every seal uses a fresh random 24-byte nonce. The associated data binds
+//! a value's ciphertext to its company and key, and a wrapped data key to its
+//! company, so a ciphertext copied into another row fails to decrypt instead
+//! of handing one company's value to another.
+
+mod key_file;
 
 use std::fmt;
-use std::fs::{self, OpenOptions};
-use std::io::{self, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use secrets_core::{CompanyId, SecretKey};
+use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
+
+pub use key_file::{install_pending_key_file, pending_key_file, write_pending_key_file};
 
 /// Environment variable that contains the master key as 64 hexadecimal
 /// characters. When it is set, the key file is neither read nor created.
 pub const MASTER_KEY_ENV: &str = "SECRETS_MASTER_KEY";
+
+/// Environment variable from which `rotate-master-key` may take the new
+/// master key, as 64 hexadecimal characters.
+pub const NEW_MASTER_KEY_ENV: &str = "SECRETS_NEW_MASTER_KEY";
 
 /// Name of the key file inside the data directory.
 pub const MASTER_KEY_FILE: &str = "master.key";
@@ -25,13 +48,39 @@ pub const MASTER_KEY_FILE: &str = "master.key";
 /// Size of a nonce, in bytes.
 pub const NONCE_BYTES: usize = 24;
 
-const MASTER_KEY_BYTES: usize = 32;
+/// Size of a master key and of a data key, in bytes.
+const KEY_BYTES: usize = 32;
 
-/// The master key, ready to encrypt and decrypt. The cipher zeroizes its key
-/// on drop, and `Debug` prints no content.
-pub struct MasterKey {
+/// Prefix of the hash input that derives a key id, so that the hash never
+/// equals one computed over the same key for another purpose.
+const KEY_ID_LABEL: &[u8] = b"secrets/v1\0master-key-id\0";
+
+/// Number of hash bytes in a key id: 128 bits tell keys apart with no
+/// realistic chance of a collision.
+const KEY_ID_BYTES: usize = 16;
+
+/// A 32-byte key and its cipher. Both zeroize their copy of the key on drop.
+struct KeyMaterial {
+    bytes: Zeroizing<[u8; KEY_BYTES]>,
     cipher: XChaCha20Poly1305,
 }
+
+/// The master key, ready to wrap data keys. `Debug` prints only its key id.
+pub struct MasterKey {
+    material: KeyMaterial,
+    id: KeyId,
+    file: Option<PathBuf>,
+}
+
+/// A company's data key, unwrapped. `Debug` prints no content.
+pub struct DataKey {
+    material: KeyMaterial,
+}
+
+/// The key id of a master key: 32 hexadecimal characters derived from the
+/// key by SHA-256, from which the key cannot be computed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct KeyId(String);
 
 /// Source of the master key, for the startup log line and for error
 /// messages that tell the user what to fix.
@@ -72,7 +121,24 @@ pub enum MasterKeyError {
         path: PathBuf,
         /// The underlying error.
         #[source]
-        source: io::Error,
+        source: std::io::Error,
+    },
+    /// The key file grants access to its group or to other users.
+    #[error(
+        "the master key file {path} has mode {mode:03o}, which lets other users access it; \
+         run `chmod 600 {path}` and start again"
+    )]
+    TooPermissive {
+        /// Path of the key file.
+        path: PathBuf,
+        /// The file's permission bits.
+        mode: u32,
+    },
+    /// The key file does not exist.
+    #[error("the master key file {path} does not exist")]
+    Missing {
+        /// Path of the missing key file.
+        path: PathBuf,
     },
 }
 
@@ -84,61 +150,23 @@ pub enum CryptoError {
     #[error("encryption failed")]
     Encrypt,
     /// The ciphertext failed authentication.
-    #[error("decryption failed: the ciphertext does not match its key, company or master key")]
+    #[error("decryption failed: the ciphertext does not match its key, company or encryption key")]
     Decrypt,
 }
 
-impl MasterKey {
-    /// Parses a key from 64 hexadecimal characters; surrounding whitespace
-    /// is ignored. `source_name` names the origin in the error message.
-    pub fn from_hex(text: &str, source_name: &str) -> Result<Self, MasterKeyError> {
-        let mut bytes = Zeroizing::new([0_u8; MASTER_KEY_BYTES]);
-        hex::decode_to_slice(text.trim(), &mut bytes[..]).map_err(|_| {
-            MasterKeyError::Malformed {
-                source_name: source_name.to_owned(),
-            }
-        })?;
-        let cipher = XChaCha20Poly1305::new_from_slice(&bytes[..]).map_err(|_| {
-            MasterKeyError::Malformed {
-                source_name: source_name.to_owned(),
-            }
-        })?;
-        Ok(Self { cipher })
+impl KeyMaterial {
+    fn from_bytes(bytes: Zeroizing<[u8; KEY_BYTES]>) -> Self {
+        let cipher = XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&bytes[..]));
+        Self { bytes, cipher }
     }
 
-    /// Loads the master key from [`MASTER_KEY_ENV`] if it is set, else from
-    /// `data_dir/master.key`, which is generated on first use.
-    pub fn load_or_create(data_dir: &Path) -> Result<(Self, MasterKeySource), MasterKeyError> {
-        if let Some(text) = std::env::var_os(MASTER_KEY_ENV) {
-            let text = Zeroizing::new(text.to_string_lossy().into_owned());
-            let key = Self::from_hex(&text, MASTER_KEY_ENV)?;
-            return Ok((key, MasterKeySource::Environment));
-        }
-
-        let path = data_dir.join(MASTER_KEY_FILE);
-        let io_error = |source| MasterKeyError::Io {
-            path: path.clone(),
-            source,
-        };
-        match fs::read_to_string(&path) {
-            Ok(text) => {
-                let text = Zeroizing::new(text);
-                warn_if_readable_by_others(&path);
-                let key = Self::from_hex(&text, &path.display().to_string())?;
-                Ok((key, MasterKeySource::File(path)))
-            }
-            Err(error) if error.kind() == io::ErrorKind::NotFound => {
-                let key = create_key_file(&path).map_err(io_error)?;
-                Ok((key, MasterKeySource::NewFile(path)))
-            }
-            Err(error) => Err(io_error(error)),
-        }
+    fn random() -> Self {
+        let mut bytes = Zeroizing::new([0_u8; KEY_BYTES]);
+        rand::RngCore::fill_bytes(&mut OsRng, &mut bytes[..]);
+        Self::from_bytes(bytes)
     }
 
-    /// Encrypts `plaintext` under a fresh random nonce, bound to
-    /// `associated_data`.
-    #[tracing::instrument(level = "trace", skip_all)]
-    pub fn seal(&self, associated_data: &[u8], plaintext: &[u8]) -> Result<Sealed, CryptoError> {
+    fn seal(&self, associated_data: &[u8], plaintext: &[u8]) -> Result<Sealed, CryptoError> {
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
         let payload = Payload {
             msg: plaintext,
@@ -154,10 +182,7 @@ impl MasterKey {
         })
     }
 
-    /// Decrypts and authenticates `ciphertext`. The plaintext is zeroed when
-    /// the returned buffer drops.
-    #[tracing::instrument(level = "trace", skip_all)]
-    pub fn open(
+    fn open(
         &self,
         associated_data: &[u8],
         nonce: &[u8],
@@ -178,9 +203,205 @@ impl MasterKey {
     }
 }
 
+impl MasterKey {
+    /// Parses a key from 64 hexadecimal characters; surrounding whitespace
+    /// is ignored. `source_name` names the origin in the error message.
+    pub fn from_hex(text: &str, source_name: &str) -> Result<Self, MasterKeyError> {
+        let mut bytes = Zeroizing::new([0_u8; KEY_BYTES]);
+        hex::decode_to_slice(text.trim(), &mut bytes[..]).map_err(|_| {
+            MasterKeyError::Malformed {
+                source_name: source_name.to_owned(),
+            }
+        })?;
+        Ok(Self::from_material(KeyMaterial::from_bytes(bytes)))
+    }
+
+    /// Generates a random master key.
+    pub fn generate() -> Self {
+        Self::from_material(KeyMaterial::random())
+    }
+
+    fn from_material(material: KeyMaterial) -> Self {
+        let mut hasher = Sha256::new();
+        hasher.update(KEY_ID_LABEL);
+        hasher.update(&material.bytes[..]);
+        let id = KeyId(hex::encode(&hasher.finalize()[..KEY_ID_BYTES]));
+        Self {
+            material,
+            id,
+            file: None,
+        }
+    }
+
+    /// Loads the master key from [`MASTER_KEY_ENV`] if it is set, else from
+    /// `data_dir/master.key`, which is generated on first use.
+    ///
+    /// Rejects a key file whose mode grants any access to its group or to
+    /// other users.
+    pub fn load_or_create(data_dir: &Path) -> Result<(Self, MasterKeySource), MasterKeyError> {
+        if let Some(key) = Self::from_environment()? {
+            return Ok((key, MasterKeySource::Environment));
+        }
+        let path = data_dir.join(MASTER_KEY_FILE);
+        match key_file::read_key_file(&path) {
+            Err(MasterKeyError::Missing { .. }) => {
+                let key = key_file::create_key_file(&path)?;
+                Ok((key, MasterKeySource::NewFile(path)))
+            }
+            Err(error) => Err(error),
+            Ok(key) => Ok((key, MasterKeySource::File(path))),
+        }
+    }
+
+    /// Loads the master key like [`MasterKey::load_or_create`], but fails
+    /// with [`MasterKeyError::Missing`] instead of creating a key file.
+    pub fn load_existing(data_dir: &Path) -> Result<(Self, MasterKeySource), MasterKeyError> {
+        if let Some(key) = Self::from_environment()? {
+            return Ok((key, MasterKeySource::Environment));
+        }
+        let path = data_dir.join(MASTER_KEY_FILE);
+        let key = key_file::read_key_file(&path)?;
+        Ok((key, MasterKeySource::File(path)))
+    }
+
+    /// Reads a master key from a file of 64 hexadecimal characters, whose
+    /// mode must grant no access to its group or to other users.
+    pub fn from_file(path: &Path) -> Result<Self, MasterKeyError> {
+        key_file::read_key_file(path)
+    }
+
+    fn from_environment() -> Result<Option<Self>, MasterKeyError> {
+        let Some(text) = std::env::var_os(MASTER_KEY_ENV) else {
+            return Ok(None);
+        };
+        let text = Zeroizing::new(text.to_string_lossy().into_owned());
+        Self::from_hex(&text, MASTER_KEY_ENV).map(Some)
+    }
+
+    /// Returns the key id, which names this key in the database and in
+    /// messages.
+    pub fn id(&self) -> &KeyId {
+        &self.id
+    }
+
+    /// Returns the key file this key was read from, so that a running
+    /// server can read it again after a rotation. `None` for a key from the
+    /// environment or from [`MasterKey::from_hex`].
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
+    }
+
+    /// Encrypts `plaintext` under a fresh random nonce, bound to
+    /// `associated_data`.
+    #[tracing::instrument(level = "trace", skip_all)]
+    pub fn seal(&self, associated_data: &[u8], plaintext: &[u8]) -> Result<Sealed, CryptoError> {
+        self.material.seal(associated_data, plaintext)
+    }
+
+    /// Decrypts and authenticates `ciphertext`. The plaintext is zeroed when
+    /// the returned buffer drops.
+    #[tracing::instrument(level = "trace", skip_all)]
+    pub fn open(
+        &self,
+        associated_data: &[u8],
+        nonce: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        self.material.open(associated_data, nonce, ciphertext)
+    }
+
+    /// Wraps `data_key` for storage: seals it bound to `company`.
+    pub fn wrap_data_key(
+        &self,
+        company: &CompanyId,
+        data_key: &DataKey,
+    ) -> Result<Sealed, CryptoError> {
+        self.seal(
+            &data_key_associated_data(company),
+            &data_key.material.bytes[..],
+        )
+    }
+
+    /// Unwraps the data key of `company` that [`MasterKey::wrap_data_key`]
+    /// sealed with this master key.
+    pub fn unwrap_data_key(
+        &self,
+        company: &CompanyId,
+        nonce: &[u8],
+        wrapped: &[u8],
+    ) -> Result<DataKey, CryptoError> {
+        let plaintext = self.open(&data_key_associated_data(company), nonce, wrapped)?;
+        if plaintext.len() != KEY_BYTES {
+            return Err(CryptoError::Decrypt);
+        }
+        let mut bytes = Zeroizing::new([0_u8; KEY_BYTES]);
+        bytes.copy_from_slice(&plaintext);
+        Ok(DataKey {
+            material: KeyMaterial::from_bytes(bytes),
+        })
+    }
+
+    /// Returns the key as 64 hexadecimal characters, to write a key file.
+    fn to_hex(&self) -> Zeroizing<String> {
+        Zeroizing::new(hex::encode(&self.material.bytes[..]))
+    }
+}
+
 impl fmt::Debug for MasterKey {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str("MasterKey(<redacted>)")
+        write!(formatter, "MasterKey(id {}, <redacted>)", self.id)
+    }
+}
+
+impl DataKey {
+    /// Generates a random data key.
+    pub fn generate() -> Self {
+        Self {
+            material: KeyMaterial::random(),
+        }
+    }
+
+    /// Encrypts `plaintext` under a fresh random nonce, bound to
+    /// `associated_data`.
+    #[tracing::instrument(level = "trace", skip_all)]
+    pub fn seal(&self, associated_data: &[u8], plaintext: &[u8]) -> Result<Sealed, CryptoError> {
+        self.material.seal(associated_data, plaintext)
+    }
+
+    /// Decrypts and authenticates `ciphertext`. The plaintext is zeroed when
+    /// the returned buffer drops.
+    #[tracing::instrument(level = "trace", skip_all)]
+    pub fn open(
+        &self,
+        associated_data: &[u8],
+        nonce: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        self.material.open(associated_data, nonce, ciphertext)
+    }
+}
+
+impl fmt::Debug for DataKey {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("DataKey(<redacted>)")
+    }
+}
+
+impl KeyId {
+    /// Wraps a key id read back from the database.
+    pub fn from_stored(text: String) -> Self {
+        Self(text)
+    }
+
+    /// Returns the key id's text, to store it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for KeyId {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.0)
     }
 }
 
@@ -195,34 +416,14 @@ pub fn value_associated_data(company: &CompanyId, key: &SecretKey) -> Vec<u8> {
     data
 }
 
-/// Generates a random key and writes it, hex-encoded, to a new file that
-/// only the owner can read. The mode is set when the file is created, so the
-/// key is never readable by others, not even briefly.
-fn create_key_file(path: &Path) -> io::Result<MasterKey> {
-    let mut bytes = Zeroizing::new([0_u8; MASTER_KEY_BYTES]);
-    rand::RngCore::fill_bytes(&mut OsRng, &mut bytes[..]);
-    let text = Zeroizing::new(hex::encode(&bytes[..]));
-
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(text.as_bytes())?;
-    file.write_all(b"\n")?;
-    file.sync_all()?;
-
-    MasterKey::from_hex(&text, "the new key file")
-        .map_err(|error| io::Error::other(error.to_string()))
-}
-
-fn warn_if_readable_by_others(path: &Path) {
-    let Ok(metadata) = fs::metadata(path) else {
-        return;
-    };
-    if metadata.permissions().mode() & 0o077 != 0 {
-        tracing::warn!(path = %path.display(), "the master key file is readable by other users; run `chmod 600` on it");
-    }
+/// Returns the associated data of a company's wrapped data key:
+/// `secrets/v1 NUL data-key NUL company`. It never equals a value's
+/// associated data, because there the part after the second NUL is a key,
+/// which starts with an uppercase letter, and company IDs have none.
+pub fn data_key_associated_data(company: &CompanyId) -> Vec<u8> {
+    let mut data = b"secrets/v1\0data-key\0".to_vec();
+    data.extend_from_slice(company.as_str().as_bytes());
+    data
 }
 
 #[cfg(test)]
@@ -231,6 +432,10 @@ mod tests {
 
     fn key(byte: char) -> MasterKey {
         MasterKey::from_hex(&byte.to_string().repeat(64), "test").expect("valid key")
+    }
+
+    fn company(id: &str) -> CompanyId {
+        CompanyId::parse(id).expect("valid company")
     }
 
     #[test]
@@ -276,11 +481,82 @@ mod tests {
 
     #[test]
     fn associated_data_separates_fields() {
-        let company = CompanyId::parse("acme").expect("valid company");
+        let company = company("acme");
         let key = SecretKey::parse("API_KEY").expect("valid key");
         assert_eq!(
             value_associated_data(&company, &key),
             b"secrets/v1\0acme\0API_KEY"
         );
+        assert_eq!(
+            data_key_associated_data(&company),
+            b"secrets/v1\0data-key\0acme"
+        );
+    }
+
+    #[test]
+    fn key_id_stable_and_distinct() {
+        let first = key('a');
+        let again = key('a');
+        let other = key('b');
+
+        assert_eq!(first.id(), again.id());
+        assert_ne!(first.id(), other.id());
+        assert_eq!(first.id().as_str().len(), 2 * KEY_ID_BYTES);
+    }
+
+    #[test]
+    fn key_id_reveals_no_key() {
+        let master_key = key('a');
+
+        assert!(!master_key.to_hex().contains(master_key.id().as_str()));
+        assert!(!format!("{master_key:?}").contains(&*master_key.to_hex()));
+    }
+
+    #[test]
+    fn data_key_wrap_round_trip() {
+        let master_key = key('a');
+        let data_key = DataKey::generate();
+        let sealed_value = data_key.seal(b"aad", b"value").expect("seal value");
+
+        let wrapped = master_key
+            .wrap_data_key(&company("acme"), &data_key)
+            .expect("wrap");
+        let unwrapped = master_key
+            .unwrap_data_key(&company("acme"), &wrapped.nonce, &wrapped.ciphertext)
+            .expect("unwrap");
+
+        let opened = unwrapped
+            .open(b"aad", &sealed_value.nonce, &sealed_value.ciphertext)
+            .expect("open value");
+        assert_eq!(&opened[..], b"value");
+        assert_ne!(
+            &wrapped.ciphertext[..KEY_BYTES],
+            &data_key.material.bytes[..]
+        );
+    }
+
+    #[test]
+    fn data_key_unwrap_other_company_fails() {
+        let master_key = key('a');
+        let wrapped = master_key
+            .wrap_data_key(&company("acme"), &DataKey::generate())
+            .expect("wrap");
+
+        let unwrapped =
+            master_key.unwrap_data_key(&company("beta"), &wrapped.nonce, &wrapped.ciphertext);
+
+        assert_eq!(unwrapped.err(), Some(CryptoError::Decrypt));
+    }
+
+    #[test]
+    fn data_key_unwrap_other_master_key_fails() {
+        let wrapped = key('a')
+            .wrap_data_key(&company("acme"), &DataKey::generate())
+            .expect("wrap");
+
+        let unwrapped =
+            key('b').unwrap_data_key(&company("acme"), &wrapped.nonce, &wrapped.ciphertext);
+
+        assert_eq!(unwrapped.err(), Some(CryptoError::Decrypt));
     }
 }

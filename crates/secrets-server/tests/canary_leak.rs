@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{login_link_from, session_cookie, sign_in, Binary};
+use common::{add_member, login_link_from, session_cookie, sign_in, Binary};
 use reqwest::header::HeaderMap;
 use serde_json::json;
 
@@ -65,7 +65,7 @@ async fn canary_value_never_leaks() {
     let response = sign_in(&client, &link).await;
     let cookie = session_cookie(&response);
     seen.record(response).await;
-    let token = Binary::add_member_with_token(&data_dir, "acme", "bot", &[("RUST_LOG", "trace")]);
+    let token = add_member(&data_dir, "acme", "bot", &[("RUST_LOG", "trace")]);
 
     let post = |body: String| {
         client

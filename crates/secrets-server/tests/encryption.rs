@@ -1,14 +1,18 @@
-//! Encryption at rest: ciphertexts are bound to their row, and the master
-//! key is checked at startup.
+//! Encryption at rest. Each company's values are sealed with its own data
+//! key, which is stored only wrapped by the master key. Ciphertexts are
+//! bound to their row, and the master key is checked at startup.
 
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
 
-use common::{test_master_key, TestServer};
+use common::{database_files_contain, test_master_key, TestServer};
+use secrets_core::api::CreateSecretRequest;
 use secrets_core::{CompanyId, SecretKey};
-use secrets_server::crypto::MasterKey;
+use secrets_server::crypto::{data_key_associated_data, MasterKey};
 use secrets_server::store::{Store, StoreError};
+use serde_json::json;
+use zeroize::Zeroizing;
 
 fn company(id: &str) -> CompanyId {
     CompanyId::parse(id).expect("valid company")
@@ -30,6 +34,148 @@ fn copy_ciphertext(server: &TestServer, from: (&str, &str), to: (&str, &str)) {
         )
         .expect("copy ciphertext");
     assert_eq!(changed, 1);
+}
+
+/// A row of `data_keys`.
+struct WrappedDataKey {
+    company: String,
+    master_key_id: String,
+    nonce: Vec<u8>,
+    wrapped_key: Vec<u8>,
+}
+
+fn wrapped_data_keys(server: &TestServer) -> Vec<WrappedDataKey> {
+    server
+        .database()
+        .prepare(
+            "SELECT company_id, master_key_id, nonce, wrapped_key FROM data_keys ORDER BY company_id",
+        )
+        .expect("prepare")
+        .query_map([], |row| {
+            Ok(WrappedDataKey {
+                company: row.get(0)?,
+                master_key_id: row.get(1)?,
+                nonce: row.get(2)?,
+                wrapped_key: row.get(3)?,
+            })
+        })
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
+/// Unwraps a stored data key with the test master key and returns its
+/// plaintext bytes.
+fn unwrap_with_test_key(stored: &WrappedDataKey) -> Zeroizing<Vec<u8>> {
+    test_master_key()
+        .open(
+            &data_key_associated_data(&company(&stored.company)),
+            &stored.nonce,
+            &stored.wrapped_key,
+        )
+        .expect("unwrap data key")
+}
+
+/// Starts a server with secrets in the companies `acme` and `beta`.
+async fn server_with_two_companies() -> TestServer {
+    let server = TestServer::start().await;
+    let acme = server.api_token("acme", "owner");
+    let beta = server.api_token("beta", "owner");
+    server
+        .create_ok(&acme, "acme", "API_KEY", "acme value")
+        .await;
+    server.create_ok(&acme, "acme", "DB_URL", "acme url").await;
+    server
+        .create_ok(&beta, "beta", "API_KEY", "beta value")
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn data_keys_differ_per_company() {
+    let server = server_with_two_companies().await;
+
+    let stored = wrapped_data_keys(&server);
+
+    let companies: Vec<&str> = stored.iter().map(|row| row.company.as_str()).collect();
+    assert_eq!(companies, ["acme", "beta"]);
+    for row in &stored {
+        assert_eq!(row.master_key_id, test_master_key().id().as_str());
+    }
+    let acme_key = unwrap_with_test_key(&stored[0]);
+    let beta_key = unwrap_with_test_key(&stored[1]);
+    assert_eq!(acme_key.len(), 32);
+    assert_ne!(acme_key, beta_key);
+}
+
+#[tokio::test]
+async fn database_holds_no_unwrapped_data_key() {
+    let server = server_with_two_companies().await;
+    let data_dir = server.dir.path().join("data");
+
+    for row in wrapped_data_keys(&server) {
+        let data_key = unwrap_with_test_key(&row);
+        assert!(
+            !database_files_contain(&data_dir, &data_key),
+            "{}",
+            row.company
+        );
+        assert!(!row
+            .wrapped_key
+            .windows(data_key.len())
+            .any(|window| window == &data_key[..]));
+    }
+}
+
+#[tokio::test]
+async fn data_key_created_with_first_secret() {
+    let server = TestServer::start().await;
+    let token = server.api_token("acme", "owner");
+    let count = || server.count("SELECT COUNT(*) FROM data_keys");
+    assert_eq!(count(), 0);
+
+    let rejected = server
+        .create(&token, "acme", &json!({ "key": "bad-key", "value": "v" }))
+        .await;
+    assert_eq!(rejected.status(), 422);
+    assert_eq!(count(), 0);
+
+    server.create_ok(&token, "acme", "FIRST", "v").await;
+    assert_eq!(count(), 1);
+    server.create_ok(&token, "acme", "SECOND", "v").await;
+    assert_eq!(count(), 1);
+}
+
+#[tokio::test]
+async fn wrapped_data_key_copied_to_other_company_fails() {
+    let server = server_with_two_companies().await;
+    let changed = server
+        .database()
+        .execute(
+            "UPDATE data_keys SET (nonce, wrapped_key) =
+                (SELECT nonce, wrapped_key FROM data_keys WHERE company_id = 'acme')
+             WHERE company_id = 'beta'",
+            [],
+        )
+        .expect("copy wrapped key");
+    assert_eq!(changed, 1);
+
+    // A second store has not cached beta's data key, so it unwraps the row.
+    let store =
+        Store::open(&server.dir.path().join("data"), test_master_key()).expect("open store");
+
+    // Adding a secret unwraps beta's data key and must not seal with
+    // acme's key instead.
+    let owner = server.member("beta", "owner");
+    let request: CreateSecretRequest =
+        serde_json::from_value(json!({ "key": "NEW", "value": "v" })).expect("request");
+    let secret = request.validate().expect("valid secret");
+    let created = store.create_secret(&company("beta"), &owner, &secret);
+    assert!(matches!(created, Err(StoreError::Crypto(_))), "{created:?}");
+
+    let opened = store.open_value(&company("beta"), &key("API_KEY"));
+    assert!(matches!(opened, Err(StoreError::Crypto(_))), "{opened:?}");
+    assert!(store.open_value(&company("acme"), &key("API_KEY")).is_ok());
 }
 
 #[tokio::test]
@@ -55,15 +201,7 @@ async fn ciphertext_copied_to_other_key_fails() {
 
 #[tokio::test]
 async fn ciphertext_copied_to_other_company_fails() {
-    let server = TestServer::start().await;
-    let acme = server.api_token("acme", "owner");
-    let beta = server.api_token("beta", "owner");
-    server
-        .create_ok(&acme, "acme", "API_KEY", "acme value")
-        .await;
-    server
-        .create_ok(&beta, "beta", "API_KEY", "beta value")
-        .await;
+    let server = server_with_two_companies().await;
 
     copy_ciphertext(&server, ("acme", "API_KEY"), ("beta", "API_KEY"));
 

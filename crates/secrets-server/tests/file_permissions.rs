@@ -1,5 +1,6 @@
 //! The database and its `-wal` and `-shm` files are readable only by their
-//! owner, whatever the data directory's permissions.
+//! owner, whatever the data directory's permissions, and a master key file
+//! that others may access is rejected.
 
 mod common;
 
@@ -7,7 +8,8 @@ use std::fs::{self, Permissions};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use common::{test_master_key, Binary, TestServer};
+use common::{add_member, test_master_key, Binary, TestServer};
+use secrets_server::crypto::{MasterKey, MasterKeyError};
 use secrets_server::store::Store;
 
 fn mode(path: &Path) -> u32 {
@@ -77,4 +79,49 @@ fn data_dir_shared_warning() {
         stderr.contains("other users can access the data directory"),
         "{stderr}"
     );
+}
+
+#[test]
+fn master_key_file_world_readable_rejected() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().join("data");
+    add_member(&data_dir, "acme", "owner", &[]);
+    let key_file = data_dir.join("master.key");
+    fs::set_permissions(&key_file, Permissions::from_mode(0o644)).expect("chmod");
+
+    let mut server = Binary::spawn_serve(&data_dir, &[]);
+
+    server.assert_exit_code(1);
+    let stderr = server.stderr();
+    let key_file_text = key_file.to_str().expect("UTF-8");
+    assert!(
+        stderr.contains(&format!("the master key file {key_file_text} has mode 644")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("chmod 600 {key_file_text}")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("listening on"), "{stderr}");
+}
+
+#[test]
+fn master_key_file_group_access_rejected() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    drop(MasterKey::load_or_create(dir.path()).expect("create key"));
+    let key_file = dir.path().join("master.key");
+
+    for mode in [0o640, 0o620, 0o610, 0o604, 0o602, 0o601] {
+        fs::set_permissions(&key_file, Permissions::from_mode(mode)).expect("chmod");
+
+        let loaded = MasterKey::load_or_create(dir.path());
+
+        assert!(
+            matches!(loaded, Err(MasterKeyError::TooPermissive { mode: found, .. }) if found == mode),
+            "{mode:o}: {loaded:?}"
+        );
+    }
+
+    fs::set_permissions(&key_file, Permissions::from_mode(0o600)).expect("chmod");
+    assert!(MasterKey::load_or_create(dir.path()).is_ok());
 }

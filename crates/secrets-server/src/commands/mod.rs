@@ -1,9 +1,11 @@
 //! The command line: `serve`, and the operator commands that manage
-//! conglomerates, companies, members, tokens and login links.
+//! conglomerates, companies, members, tokens and login links, and rotate
+//! the master key.
 
 mod login_link;
 mod members;
 mod organization;
+mod rotate_master_key;
 mod serve;
 mod tokens;
 
@@ -48,6 +50,9 @@ enum Command {
     /// Print a one-time login link that signs a member in to a company's
     /// Secrets section.
     LoginLink(login_link::LoginLinkArgs),
+    /// Replace the master key and rewrap every data key with the new one.
+    #[command(long_about = rotate_master_key::LONG_ABOUT)]
+    RotateMasterKey(rotate_master_key::RotateMasterKeyArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -95,6 +100,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Token(TokenCommand::List(args)) => tokens::list(args),
         Command::Token(TokenCommand::Revoke(args)) => tokens::revoke(args),
         Command::LoginLink(args) => login_link::run(args),
+        Command::RotateMasterKey(args) => rotate_master_key::run(args),
     }
 }
 

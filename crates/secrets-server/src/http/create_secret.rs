@@ -24,7 +24,8 @@ pub(super) async fn create_secret(
     let Path(company) = path.map_err(|_| AppError::CompanyNotFound)?;
     let company = authorize(&state, &member, &company).await?;
 
-    // Parse and validate the body.
+    // Parse and validate the body. `JsonBody` zeroes the raw body after
+    // parsing, and the value moves on in zeroizing memory.
     let JsonBody(body) = JsonBody::<CreateSecretRequest>::from_request(request, &state).await?;
     let secret = body.validate()?;
 

@@ -8,8 +8,13 @@ use axum::http::HeaderMap;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::de::DeserializeOwned;
 use tower_http::timeout::TimeoutError;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::AppError;
+
+/// Capacity of the body buffer when the request declares no
+/// `Content-Length`, in bytes. The buffer doubles when it fills.
+const INITIAL_BODY_CAPACITY: usize = 16 * 1024;
 
 /// Maximum size of a request body, in bytes (256 KiB).
 ///
@@ -37,48 +42,92 @@ where
         if !has_json_content_type(request.headers()) {
             return Err(AppError::UnsupportedMediaType);
         }
-        let bytes = read_body(request).await?;
+        let body = read_body(request).await?;
 
         // serde_json's messages may quote the input, which can contain a
         // value, so the response names only the kind of problem.
-        serde_json::from_slice(&bytes).map(JsonBody).map_err(|error| match error.classify() {
+        // NOTE: serde_json decodes a string with escapes (`\n`, `\"`) in a
+        // scratch buffer that it frees without zeroing, so such a value
+        // leaves copies in freed memory. A string without escapes is copied
+        // straight from `body` into the parsed field.
+        let parsed = serde_json::from_slice(&body).map(JsonBody).map_err(|error| match error.classify() {
             serde_json::error::Category::Data => AppError::InvalidBody(
                 "The request body must be a JSON object with the text fields key and value, and optionally description.",
             ),
             _ => AppError::InvalidBody("The request body is not valid JSON."),
-        })
+        });
+
+        // Zero the body now: from here on the value exists only in the
+        // parsed request.
+        drop(body);
+        parsed
     }
 }
 
-/// Reads a whole request body of at most [`MAX_BODY_BYTES`].
+/// Reads a whole request body of at most [`MAX_BODY_BYTES`] into memory
+/// that is zeroed when it drops.
 ///
 /// Rejects a `Content-Length` over the limit before reading (413), a body
 /// that grows past the limit while streaming (413), a body that pauses
 /// longer than [`Timeouts::body_read`](super::Timeouts::body_read) (408),
 /// and a body that fails to arrive in any other way (400).
-pub(super) async fn read_body(request: Request) -> Result<Bytes, AppError> {
-    if declared_length(request.headers()).is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+pub(super) async fn read_body(request: Request) -> Result<Zeroizing<Vec<u8>>, AppError> {
+    let declared = declared_length(request.headers());
+    if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
         return Err(AppError::PayloadTooLarge);
     }
 
-    // NOTE: the collected buffers are freed without being zeroed; only the
-    // value parsed from them lives in zeroizing memory.
-    let collected = Limited::new(request.into_body(), MAX_BODY_BYTES)
-        .collect()
-        .await;
-    match collected {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => {
-            Err(AppError::PayloadTooLarge)
+    // Reserve the declared length at once, so that the buffer does not
+    // grow while it reads a well-formed request.
+    let capacity = declared.map_or(INITIAL_BODY_CAPACITY, |length| length as usize);
+    let mut buffer = Zeroizing::new(Vec::with_capacity(capacity));
+    let mut body = Limited::new(request.into_body(), MAX_BODY_BYTES);
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|error| body_error(error.as_ref()))?;
+        if let Ok(data) = frame.into_data() {
+            // A frame that shares its memory cannot be zeroed here.
+            // NOTE: hyper reads from the socket into its own buffer, and
+            // frames are usually views of that buffer, which hyper reuses
+            // and frees without zeroing.
+            let _ = append_frame(&mut buffer, data);
         }
-        Err(error) if caused_by::<TimeoutError>(error.as_ref()) => {
-            tracing::info!("the request body paused too long; responding 408");
-            Err(AppError::BodyTimeout)
-        }
-        Err(_) => Err(AppError::InvalidBody(
-            "The request body could not be read completely.",
-        )),
     }
+    Ok(buffer)
+}
+
+/// Maps an error of the limited body stream to a response.
+fn body_error(error: &(dyn std::error::Error + 'static)) -> AppError {
+    if error.is::<LengthLimitError>() {
+        AppError::PayloadTooLarge
+    } else if caused_by::<TimeoutError>(error) {
+        tracing::info!("the request body paused too long; responding 408");
+        AppError::BodyTimeout
+    } else {
+        AppError::InvalidBody("The request body could not be read completely.")
+    }
+}
+
+/// Appends `frame` to `buffer` without leaving copies in freed memory.
+///
+/// When the buffer is full, it moves to a larger zeroizing allocation and
+/// the old one is zeroed as it drops. When `frame` is the only reference to
+/// its memory, that memory is zeroed and returned as `Ok` for the caller to
+/// free. A frame that shares its memory is returned unchanged as `Err`.
+fn append_frame(buffer: &mut Zeroizing<Vec<u8>>, frame: Bytes) -> Result<Bytes, Bytes> {
+    let needed = buffer.len() + frame.len();
+    if needed > buffer.capacity() {
+        let capacity = needed
+            .max(2 * buffer.capacity())
+            .min(MAX_BODY_BYTES.max(needed));
+        let mut grown = Zeroizing::new(Vec::with_capacity(capacity));
+        grown.extend_from_slice(buffer);
+        *buffer = grown;
+    }
+    buffer.extend_from_slice(&frame);
+
+    let mut owned = frame.try_into_mut()?;
+    owned.zeroize();
+    Ok(owned.freeze())
 }
 
 /// Returns `true` when `error` or one of its sources is an `E`. The
@@ -131,6 +180,41 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(value));
         headers
+    }
+
+    #[test]
+    fn append_frame_collects_and_grows() {
+        let mut buffer = Zeroizing::new(Vec::with_capacity(2));
+
+        for frame in ["line 1\n", "line 2", "\r\n", "end"] {
+            let _ = append_frame(&mut buffer, Bytes::from(frame.to_owned()));
+        }
+
+        assert_eq!(&buffer[..], b"line 1\nline 2\r\nend");
+    }
+
+    #[test]
+    fn append_frame_zeroes_unique_frame() {
+        let mut buffer = Zeroizing::new(Vec::new());
+
+        let zeroed = append_frame(&mut buffer, Bytes::from(b"value".to_vec()));
+
+        let zeroed = zeroed.expect("the only reference is zeroed");
+        assert_eq!(&zeroed[..], &[0; 5]);
+        assert_eq!(&buffer[..], b"value");
+    }
+
+    #[test]
+    fn append_frame_keeps_shared_frame() {
+        let mut buffer = Zeroizing::new(Vec::new());
+        let frame = Bytes::from(b"value".to_vec());
+        let other_reference = frame.clone();
+
+        let returned = append_frame(&mut buffer, frame);
+
+        assert_eq!(returned.expect_err("a shared frame is kept"), &b"value"[..]);
+        assert_eq!(&other_reference[..], b"value");
+        assert_eq!(&buffer[..], b"value");
     }
 
     #[test]

@@ -14,11 +14,13 @@
 mod activity;
 mod create_secret;
 mod credentials;
+mod data_keys;
 mod delete_secret;
 mod list_secrets;
 mod members;
 mod open_value;
 mod organization;
+mod rotate_master_key;
 mod schema;
 mod update_description;
 
@@ -32,13 +34,15 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use secrets_core::CompanyId;
 
-use crate::crypto::{CryptoError, MasterKey};
+use crate::crypto::{CryptoError, KeyId, MasterKey, MasterKeyError, MASTER_KEY_ENV};
+use data_keys::KeyRing;
 
 pub use credentials::{
     CredentialKind, RedeemedLogin, RevokedToken, Token, TokenInfo, LOGIN_LINK_TTL, SESSION_TTL,
 };
 pub use members::{Member, MemberName, MemberNameError, RemovedMember};
 pub use organization::{ConglomerateId, ConglomerateIdError};
+pub use rotate_master_key::MasterKeyRotation;
 
 /// Name of the database file inside the data directory.
 pub const DATABASE_FILE: &str = "secrets.db";
@@ -47,12 +51,12 @@ pub const DATABASE_FILE: &str = "secrets.db";
 /// it fails with "database is locked".
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The database and the master key that encrypts its values.
+/// The database, its master key and the cache of unwrapped data keys.
 #[derive(Debug)]
 pub struct Store {
     path: PathBuf,
     writer: Mutex<Connection>,
-    master_key: MasterKey,
+    keys: KeyRing,
 }
 
 /// Reason why a store operation failed. The first variants are outcomes
@@ -104,12 +108,61 @@ pub enum StoreError {
     BrokenReferences(usize),
     /// The master key cannot decrypt the check value stored in the database.
     #[error(
-        "the master key does not match the one this data directory was created with; \
-         set SECRETS_MASTER_KEY to the original key, or restore the original master.key file in {data_dir}"
+        "the master key does not match the one this data directory is encrypted with ({}); \
+         set SECRETS_MASTER_KEY to the original key, or restore the original master.key file in {data_dir} \
+         (after `rotate-master-key`, the original key is the one that it installed)",
+        expected.as_ref().map_or("key id unknown".to_owned(), |key_id| format!("key id {key_id}"))
     )]
     WrongMasterKey {
         /// The data directory whose database contains the check value.
         data_dir: PathBuf,
+        /// The key id of the master key that the database needs, when the
+        /// database records it.
+        expected: Option<KeyId>,
+    },
+    /// The database needs another master key after a rotation, and this
+    /// store cannot read one, because its key came from the environment.
+    #[error(
+        "the master key was rotated: the database needs the master key with key id {database_key_id}, \
+         but this server has key id {server_key_id} and no key file to read the new key from; \
+         restart the server with the new key in {MASTER_KEY_ENV}"
+    )]
+    MasterKeyNotReloadable {
+        /// The key id that the database records.
+        database_key_id: KeyId,
+        /// The key id of the store's master key.
+        server_key_id: KeyId,
+    },
+    /// The database needs another master key after a rotation, and neither
+    /// the key file nor the pending key file contains it.
+    #[error(
+        "the master key was rotated: the database needs the master key with key id {database_key_id}, \
+         but neither {} nor its pending .new file contains it; restore the key file that rotate-master-key installed",
+        path.display()
+    )]
+    MasterKeyFileOutdated {
+        /// The key file.
+        path: PathBuf,
+        /// The key id that the database records.
+        database_key_id: KeyId,
+    },
+    /// The master key file could not be read again.
+    #[error(transparent)]
+    MasterKey(#[from] MasterKeyError),
+    /// A rotation was given the master key that the database uses already.
+    #[error(
+        "the new master key is the current master key (key id {key_id}); give a different key"
+    )]
+    SameMasterKey {
+        /// The key id of both keys.
+        key_id: KeyId,
+    },
+    /// The company has secrets but no data key, so the database was
+    /// changed by hand.
+    #[error("the company {company} has no data key")]
+    MissingDataKey {
+        /// The company.
+        company: CompanyId,
     },
     /// The database was written by a newer version of this program.
     #[error("the database schema version {found} is newer than this program supports ({supported}); upgrade secrets-server")]
@@ -153,8 +206,13 @@ pub enum StoreError {
 
 impl Store {
     /// Opens (or creates) the database in `data_dir`, runs pending
-    /// migrations and checks that `master_key` is the key the database was
-    /// created with.
+    /// migrations and checks that `master_key` is the database's current
+    /// master key.
+    ///
+    /// When `master_key` came from a key file that the database rejects,
+    /// and the pending key file next to it (`master.key.new`) contains the
+    /// right key, a rotation stopped between its commit and its rename. The
+    /// store then renames the pending file over the key file and uses it.
     pub fn open(data_dir: &Path, master_key: MasterKey) -> Result<Self, StoreError> {
         create_data_dir(data_dir)?;
         warn_if_data_dir_shared(data_dir);
@@ -167,13 +225,30 @@ impl Store {
         if !journal_mode.eq_ignore_ascii_case("wal") {
             tracing::warn!(journal_mode, "SQLite did not switch to WAL mode");
         }
-        schema::migrate(&mut connection)?;
-        schema::check_master_key(&mut connection, &master_key, data_dir)?;
+        // Every write goes through this connection, and with this setting
+        // SQLite overwrites deleted content with zeros. So free space in
+        // the file keeps no ciphertext or wrapped data key that a
+        // migration, rotation or delete replaced.
+        connection.pragma_update(None, "secure_delete", true)?;
+        schema::migrate(&mut connection, &master_key, data_dir)?;
+
+        let key_file = master_key.file().map(Path::to_owned);
+        let master_key = match schema::check_master_key(&mut connection, &master_key, data_dir) {
+            Ok(()) => master_key,
+            Err(error @ StoreError::WrongMasterKey { .. }) => {
+                let Some(key_file) = &key_file else {
+                    return Err(error);
+                };
+                rotate_master_key::finish_interrupted_rotation(&mut connection, key_file, data_dir)?
+                    .ok_or(error)?
+            }
+            Err(error) => return Err(error),
+        };
 
         Ok(Self {
             path,
             writer: Mutex::new(connection),
-            master_key,
+            keys: KeyRing::new(master_key, key_file),
         })
     }
 

@@ -15,31 +15,30 @@ impl Store {
     /// and for tests that check a value is stored byte for byte.
     ///
     /// Fails with [`StoreError::Crypto`] when the stored ciphertext was
-    /// sealed for another company or key, or under another master key.
+    /// sealed for another company or key, or with another data key.
     #[tracing::instrument(skip_all, fields(company = %company, key = %key))]
     pub fn open_value(
         &self,
         company: &CompanyId,
         key: &SecretKey,
     ) -> Result<SecretValue, StoreError> {
-        let stored: Option<(Vec<u8>, Vec<u8>)> = self.read(|connection| {
-            let row = connection
+        let (nonce, ciphertext, data_key) = self.read(|connection| {
+            let row: Option<(Vec<u8>, Vec<u8>)> = connection
                 .query_row(
                     "SELECT nonce, ciphertext FROM secrets WHERE company_id = ?1 AND key = ?2",
                     params![company.as_str(), key.as_str()],
                     |row| Ok((row.get(0)?, row.get(1)?)),
                 )
                 .optional()?;
-            Ok(row)
+            let Some((nonce, ciphertext)) = row else {
+                return Err(StoreError::SecretNotFound);
+            };
+            let data_key = self.data_key_for_reading(connection, company)?;
+            Ok((nonce, ciphertext, data_key))
         })?;
-        let Some((nonce, ciphertext)) = stored else {
-            return Err(StoreError::SecretNotFound);
-        };
 
         let associated_data = value_associated_data(company, key);
-        let mut plaintext = self
-            .master_key
-            .open(&associated_data, &nonce, &ciphertext)?;
+        let mut plaintext = data_key.open(&associated_data, &nonce, &ciphertext)?;
 
         // Move the bytes into the string without copying them, so the only
         // copy of the plaintext stays in zeroizing memory.

@@ -290,21 +290,6 @@ impl Binary {
         );
     }
 
-    /// Adds the member `name` to the conglomerate of `company` and returns
-    /// a new API token of the member.
-    pub fn add_member_with_token(
-        data_dir: &Path,
-        company: &str,
-        name: &str,
-        env: &[(&str, &str)],
-    ) -> String {
-        let data_dir = data_dir.to_str().expect("UTF-8");
-        let member = ["--data-dir", data_dir, "--company", company, "--name", name];
-        Self::run_ok(&[&["member", "add"][..], &member].concat(), env);
-        let stdout = Self::run_ok(&[&["token", "issue"][..], &member].concat(), env);
-        stdout.trim().to_owned()
-    }
-
     /// Spawns `serve` on a free port of 127.0.0.1 and waits until it listens.
     pub fn serve(data_dir: &Path, dist_dir: &Path, env: &[(&str, &str)]) -> (Self, String) {
         Self::serve_with_args(data_dir, dist_dir, &[], env)
@@ -458,4 +443,90 @@ pub fn login_link_from(stdout: &str) -> Option<String> {
         .lines()
         .find(|line| line.starts_with("http"))
         .map(str::to_owned)
+}
+
+impl Binary {
+    /// Spawns `serve` over `data_dir` on a free port of 127.0.0.1 without
+    /// waiting for it to listen, for a start that is expected to fail.
+    pub fn spawn_serve(data_dir: &Path, env: &[(&str, &str)]) -> Self {
+        let data_dir = data_dir.to_str().expect("UTF-8 path");
+        let args = ["serve", "--addr", "127.0.0.1:0", "--data-dir", data_dir];
+        Self::spawn(&args, env)
+    }
+
+    /// Waits up to 30 seconds for the process to exit and asserts its exit
+    /// code. A process that keeps running fails the test instead of
+    /// blocking it.
+    pub fn assert_exit_code(&mut self, code: i32) {
+        let exit = self.wait_at_most(Duration::from_secs(30));
+        assert_eq!(exit, Some(Some(code)), "{}", self.stderr());
+    }
+}
+
+/// Creates `company` in a conglomerate of the same ID unless it exists,
+/// adds the member `name` to its conglomerate unless it is a member, and
+/// returns a new API token of the member, all through the real binary.
+pub fn add_member(data_dir: &Path, company: &str, name: &str, env: &[(&str, &str)]) -> String {
+    let data_dir_text = data_dir.to_str().expect("UTF-8 path");
+    let run_unless_done = |args: &[&str], already_done: &str| {
+        let args = [args, &["--data-dir", data_dir_text]].concat();
+        let mut command = Binary::spawn(&args, env);
+        if command.wait() != Some(0) {
+            let stderr = command.stderr();
+            assert!(stderr.contains(already_done), "{args:?}: {stderr}");
+        }
+    };
+    run_unless_done(&["conglomerate", "create", company], "already exists");
+    run_unless_done(
+        &["company", "create", company, "--conglomerate", company],
+        "already exists",
+    );
+    run_unless_done(
+        &["member", "add", "--company", company, "--name", name],
+        "already has a member",
+    );
+    let issued = Binary::run_ok(
+        &[
+            "token",
+            "issue",
+            "--data-dir",
+            data_dir_text,
+            "--company",
+            company,
+            "--name",
+            name,
+        ],
+        env,
+    );
+    issued.trim().to_owned()
+}
+
+/// Stores a secret through the store, as the member `owner` of `company`.
+pub fn store_secret(store: &Store, company: &str, key: &str, value: &str) {
+    let company = CompanyId::parse(company).expect("valid company");
+    let owner = MemberName::parse("owner").expect("valid name");
+    let member = store.ensure_member(&company, &owner).expect("member");
+    let request: secrets_core::api::CreateSecretRequest =
+        serde_json::from_value(json!({ "key": key, "value": value })).expect("request");
+    let secret = request.validate().expect("valid secret");
+    store
+        .create_secret(&company, &member, &secret)
+        .expect("create secret");
+}
+
+/// Returns the value of a secret, decrypted by the store.
+pub fn stored_value(store: &Store, company: &str, key: &str) -> String {
+    let company = CompanyId::parse(company).expect("valid company");
+    let key = secrets_core::SecretKey::parse(key).expect("valid key");
+    let value = store.open_value(&company, &key).expect("open value");
+    value.expose().to_owned()
+}
+
+/// Returns `true` when the database file or its `-wal` or `-shm` file in
+/// `data_dir` contains `needle`.
+pub fn database_files_contain(data_dir: &Path, needle: &[u8]) -> bool {
+    ["secrets.db", "secrets.db-wal", "secrets.db-shm"]
+        .iter()
+        .filter_map(|file| std::fs::read(data_dir.join(file)).ok())
+        .any(|bytes| bytes.windows(needle.len()).any(|window| window == needle))
 }

@@ -1,0 +1,581 @@
+//! Rotating the master key with `rotate-master-key`. Values stay readable,
+//! and a server started before the rotation keeps serving without a
+//! restart. The old key is rejected afterwards, and bad input changes
+//! nothing. A rotation that stopped before renaming its key file is
+//! finished at the next start.
+
+mod common;
+
+use std::fs::{self, Permissions};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use common::{add_member, database_files_contain, store_secret, stored_value, Binary};
+use secrets_core::api::SecretList;
+use secrets_server::crypto::{write_pending_key_file, MasterKey};
+use secrets_server::store::{Store, StoreError};
+use serde_json::json;
+
+/// A value with CR LF, LF and non-ASCII characters, which must come back
+/// byte for byte.
+const PEM_VALUE: &str = "-----BEGIN KEY-----\r\nabc\n\u{e9}\u{1f511}\n";
+
+/// The secrets that [`data_dir_with_secrets`] stores: (company, key, value).
+const SECRETS: &[(&str, &str, &str)] = &[
+    ("acme", "API_KEY", "acme value"),
+    ("acme", "PEM", PEM_VALUE),
+    ("beta", "API_KEY", "beta value"),
+];
+
+/// Creates `dir/data` with a generated key file and [`SECRETS`].
+fn data_dir_with_secrets(dir: &Path) -> PathBuf {
+    let data_dir = dir.join("data");
+    fs::create_dir(&data_dir).expect("data dir");
+    let store = open_with_key_file(&data_dir);
+    for (company, key, value) in SECRETS {
+        store_secret(&store, company, key, value);
+    }
+    data_dir
+}
+
+/// Opens the store with the key file of `data_dir`, generating it on first
+/// use, as a server start does.
+fn open_with_key_file(data_dir: &Path) -> Store {
+    let (master_key, _) = MasterKey::load_or_create(data_dir).expect("load key");
+    Store::open(data_dir, master_key).expect("open store")
+}
+
+fn assert_secrets_readable(data_dir: &Path) {
+    let store = open_with_key_file(data_dir);
+    for (company, key, value) in SECRETS {
+        assert_eq!(
+            stored_value(&store, company, key),
+            *value,
+            "{company} {key}"
+        );
+    }
+}
+
+/// Runs `rotate-master-key` on `data_dir` and returns its exit code and the
+/// finished process.
+fn rotate(data_dir: &Path, extra_args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, Binary) {
+    let mut args = vec![
+        "rotate-master-key",
+        "--data-dir",
+        data_dir.to_str().expect("UTF-8 path"),
+    ];
+    args.extend_from_slice(extra_args);
+    let mut command = Binary::spawn(&args, env);
+    let code = command.wait();
+    (code, command)
+}
+
+fn key_file(data_dir: &Path) -> PathBuf {
+    data_dir.join("master.key")
+}
+
+fn pending_key_file(data_dir: &Path) -> PathBuf {
+    data_dir.join("master.key.new")
+}
+
+/// Returns the key id of the master key in `data_dir/master.key`.
+fn key_file_id(data_dir: &Path) -> String {
+    let master_key = MasterKey::from_file(&key_file(data_dir)).expect("read key file");
+    master_key.id().as_str().to_owned()
+}
+
+/// Returns every row of `data_keys`: (company, master key id, wrapped key).
+fn data_key_rows(data_dir: &Path) -> Vec<(String, String, Vec<u8>)> {
+    rusqlite::Connection::open(data_dir.join("secrets.db"))
+        .expect("open database")
+        .prepare("SELECT company_id, master_key_id, wrapped_key FROM data_keys ORDER BY company_id")
+        .expect("prepare")
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
+fn value_ciphertexts(data_dir: &Path) -> Vec<Vec<u8>> {
+    rusqlite::Connection::open(data_dir.join("secrets.db"))
+        .expect("open database")
+        .prepare("SELECT ciphertext FROM secrets ORDER BY id")
+        .expect("prepare")
+        .query_map([], |row| row.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
+/// Sends a create request and returns its status.
+async fn create(base_url: &str, token: &str, company: &str, key: &str, value: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{base_url}/api/v1/companies/{company}/secrets"))
+        .bearer_auth(token)
+        .json(&json!({ "key": key, "value": value }))
+        .send()
+        .await
+        .expect("sent")
+        .status()
+        .as_u16()
+}
+
+/// Lists the keys of a company's secrets and asserts 200.
+async fn list_keys(base_url: &str, token: &str, company: &str) -> Vec<String> {
+    let response = reqwest::Client::new()
+        .get(format!("{base_url}/api/v1/companies/{company}/secrets"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    let list: SecretList = response.json().await.expect("JSON list");
+    list.secrets
+        .into_iter()
+        .map(|secret| secret.key.as_str().to_owned())
+        .collect()
+}
+
+async fn delete(base_url: &str, token: &str, company: &str, key: &str) -> u16 {
+    reqwest::Client::new()
+        .delete(format!(
+            "{base_url}/api/v1/companies/{company}/secrets/{key}"
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("sent")
+        .status()
+        .as_u16()
+}
+
+#[test]
+fn rotation_rewraps_data_keys_only() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = data_dir_with_secrets(dir.path());
+    let old_key_text = fs::read_to_string(key_file(&data_dir)).expect("read key file");
+    let old_key_id = key_file_id(&data_dir);
+    let old_rows = data_key_rows(&data_dir);
+    let old_ciphertexts = value_ciphertexts(&data_dir);
+
+    let (code, command) = rotate(&data_dir, &[], &[]);
+
+    assert_eq!(code, Some(0), "{}", command.stderr());
+    let new_key_text = fs::read_to_string(key_file(&data_dir)).expect("read key file");
+    let new_key_id = key_file_id(&data_dir);
+    assert_ne!(new_key_id, old_key_id);
+
+    // The output names what changed and where the key is, but no key.
+    let stdout = command.stdout();
+    assert!(stdout.contains("Rewrapped 2 data keys"), "{stdout}");
+    assert!(stdout.contains(&format!("key id {new_key_id}")), "{stdout}");
+    assert!(stdout.contains(&format!("key id {old_key_id}")), "{stdout}");
+    let key_file_text = key_file(&data_dir).to_str().expect("UTF-8").to_owned();
+    assert!(stdout.contains(&key_file_text), "{stdout}");
+    for output in [&stdout, &command.stderr()] {
+        assert!(!output.contains(old_key_text.trim()), "{output}");
+        assert!(!output.contains(new_key_text.trim()), "{output}");
+    }
+
+    // The key file was replaced by a private file, and no pending file is left.
+    let mode = fs::metadata(key_file(&data_dir))
+        .expect("key file")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert!(!pending_key_file(&data_dir).exists());
+
+    // Every data key is wrapped again; the values' ciphertexts are unchanged.
+    let new_rows = data_key_rows(&data_dir);
+    assert_eq!(new_rows.len(), old_rows.len());
+    for ((company, key_id, wrapped), (_, _, old_wrapped)) in new_rows.iter().zip(&old_rows) {
+        assert_eq!(key_id, &new_key_id, "{company}");
+        assert_ne!(wrapped, old_wrapped, "{company}");
+        assert!(!database_files_contain(&data_dir, old_wrapped), "{company}");
+    }
+    assert_eq!(value_ciphertexts(&data_dir), old_ciphertexts);
+
+    assert_secrets_readable(&data_dir);
+}
+
+#[test]
+fn rotation_old_key_rejected_at_start() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = data_dir_with_secrets(dir.path());
+    let old_key_text = fs::read_to_string(key_file(&data_dir)).expect("read key file");
+    let (code, command) = rotate(&data_dir, &[], &[]);
+    assert_eq!(code, Some(0), "{}", command.stderr());
+    let new_key_id = key_file_id(&data_dir);
+
+    let mut server = Binary::spawn_serve(&data_dir, &[("SECRETS_MASTER_KEY", old_key_text.trim())]);
+
+    server.assert_exit_code(1);
+    let stderr = server.stderr();
+    assert!(stderr.contains("the master key does not match"), "{stderr}");
+    assert!(stderr.contains(&format!("key id {new_key_id}")), "{stderr}");
+    assert!(!stderr.contains("listening on"), "{stderr}");
+
+    let old_key = MasterKey::from_hex(&old_key_text, "old key").expect("old key");
+    let reopened = Store::open(&data_dir, old_key);
+    assert!(
+        matches!(reopened, Err(StoreError::WrongMasterKey { .. })),
+        "{reopened:?}"
+    );
+}
+
+#[tokio::test]
+async fn server_started_before_rotation_keeps_serving() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().join("data");
+    fs::create_dir(&data_dir).expect("data dir");
+
+    // Gamma's data key exists before the server starts, so the server has
+    // not cached it.
+    store_secret(
+        &open_with_key_file(&data_dir),
+        "gamma",
+        "OLD",
+        "gamma before",
+    );
+    let acme = add_member(&data_dir, "acme", "owner", &[]);
+    let gamma = add_member(&data_dir, "gamma", "owner", &[]);
+    let (mut server, base_url) = Binary::serve(&data_dir, &dir.path().join("dist"), &[]);
+    assert_eq!(
+        create(&base_url, &acme, "acme", "BEFORE", "acme before").await,
+        201
+    );
+
+    // After a first rotation the server creates beta's data key, which it
+    // must wrap with the new master key.
+    let rows_before = data_key_rows(&data_dir);
+    let (code, command) = rotate(&data_dir, &[], &[]);
+    assert_eq!(code, Some(0), "{}", command.stderr());
+    let first_key_id = key_file_id(&data_dir);
+
+    // The server's open connection keeps SQLite from removing the WAL
+    // when the command exits, so only the command's checkpoint removes
+    // the replaced wrapped keys.
+    for (company, _, old_wrapped) in &rows_before {
+        assert!(!database_files_contain(&data_dir, old_wrapped), "{company}");
+    }
+    let beta = add_member(&data_dir, "beta", "owner", &[]);
+    assert_eq!(
+        create(&base_url, &beta, "beta", "NEW", "beta after").await,
+        201
+    );
+    let beta_row = data_key_rows(&data_dir)
+        .into_iter()
+        .find(|(company, _, _)| company == "beta")
+        .expect("beta's data key");
+    assert_eq!(beta_row.1, first_key_id);
+
+    // Acme's data key is cached, so listing, adding and deleting go on.
+    assert_eq!(list_keys(&base_url, &acme, "acme").await, ["BEFORE"]);
+    assert_eq!(
+        create(&base_url, &acme, "acme", "AFTER", "acme after").await,
+        201
+    );
+    assert_eq!(delete(&base_url, &acme, "acme", "BEFORE").await, 204);
+    assert_eq!(list_keys(&base_url, &acme, "acme").await, ["AFTER"]);
+
+    // After a second rotation the server unwraps gamma's data key, which
+    // is wrapped with a master key that it has not loaded yet.
+    let (code, command) = rotate(&data_dir, &[], &[]);
+    assert_eq!(code, Some(0), "{}", command.stderr());
+    let second_key_id = key_file_id(&data_dir);
+    assert_eq!(
+        create(&base_url, &gamma, "gamma", "NEW", "gamma after").await,
+        201
+    );
+    assert_eq!(list_keys(&base_url, &gamma, "gamma").await, ["NEW", "OLD"]);
+
+    assert_eq!(server.terminate(), Some(0));
+    let stderr = server.stderr();
+    assert_eq!(
+        stderr
+            .matches("loaded the new key from the key file")
+            .count(),
+        2,
+        "{stderr}"
+    );
+    assert!(!stderr.contains("request failed"), "{stderr}");
+
+    // After a restart every value decrypts with the newest key.
+    for (_, key_id, _) in data_key_rows(&data_dir) {
+        assert_eq!(key_id, second_key_id);
+    }
+    let store = open_with_key_file(&data_dir);
+    assert_eq!(stored_value(&store, "acme", "AFTER"), "acme after");
+    assert_eq!(stored_value(&store, "beta", "NEW"), "beta after");
+    assert_eq!(stored_value(&store, "gamma", "OLD"), "gamma before");
+    assert_eq!(stored_value(&store, "gamma", "NEW"), "gamma after");
+}
+
+#[tokio::test]
+async fn environment_key_server_asks_for_restart() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().join("data");
+    let dist_dir = dir.path().join("dist");
+    let old_key = "11".repeat(32);
+    let new_key = "22".repeat(32);
+    let old_env = [("SECRETS_MASTER_KEY", old_key.as_str())];
+    let acme = add_member(&data_dir, "acme", "owner", &old_env);
+    let beta = add_member(&data_dir, "beta", "owner", &old_env);
+    let (mut server, base_url) = Binary::serve(&data_dir, &dist_dir, &old_env);
+    assert_eq!(
+        create(&base_url, &acme, "acme", "FIRST", "acme value").await,
+        201
+    );
+
+    let (code, command) = rotate(
+        &data_dir,
+        &[],
+        &[
+            ("SECRETS_MASTER_KEY", &old_key),
+            ("SECRETS_NEW_MASTER_KEY", &new_key),
+        ],
+    );
+    assert_eq!(code, Some(0), "{}", command.stderr());
+    assert!(
+        command
+            .stdout()
+            .contains("SECRETS_MASTER_KEY still contains the old key"),
+        "{}",
+        command.stdout()
+    );
+    assert!(!key_file(&data_dir).exists());
+
+    // The cached data key of acme still works; beta needs the new key.
+    assert_eq!(
+        create(&base_url, &acme, "acme", "SECOND", "acme value").await,
+        201
+    );
+    assert_eq!(
+        create(&base_url, &beta, "beta", "FIRST", "beta value").await,
+        500
+    );
+    assert_eq!(server.terminate(), Some(0));
+    let stderr = server.stderr();
+    assert!(
+        stderr.contains("restart the server with the new key in SECRETS_MASTER_KEY"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(&new_key), "{stderr}");
+
+    // Restarted with the new key, the server adds beta's secret.
+    let new_env = [("SECRETS_MASTER_KEY", new_key.as_str())];
+    let (mut restarted, base_url) = Binary::serve(&data_dir, &dist_dir, &new_env);
+    assert_eq!(
+        create(&base_url, &beta, "beta", "FIRST", "beta value").await,
+        201
+    );
+    assert_eq!(restarted.terminate(), Some(0));
+}
+
+/// A rotation with a bad new key, and the message it must fail with.
+struct BadNewKey {
+    new_key_file: String,
+    env: Vec<(&'static str, String)>,
+    message: String,
+}
+
+#[test]
+fn rotation_bad_input_changes_nothing() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = data_dir_with_secrets(dir.path());
+    let old_key_text = fs::read_to_string(key_file(&data_dir)).expect("read key file");
+    let old_rows = data_key_rows(&data_dir);
+
+    let write_key_file = |name: &str, text: &str, mode: u32| {
+        let path = dir.path().join(name);
+        fs::write(&path, text).expect("write");
+        fs::set_permissions(&path, Permissions::from_mode(mode)).expect("chmod");
+        path.to_str().expect("UTF-8").to_owned()
+    };
+    let missing = dir
+        .path()
+        .join("missing.key")
+        .to_str()
+        .expect("UTF-8")
+        .to_owned();
+    let malformed = write_key_file("malformed.key", "not a key\n", 0o600);
+    let readable = write_key_file("readable.key", &"33".repeat(32), 0o644);
+    let current = write_key_file("current.key", &old_key_text, 0o600);
+    let valid = write_key_file("valid.key", &"44".repeat(32), 0o600);
+    let new_key_env = "55".repeat(32);
+
+    let case = |new_key_file: &str, env: &[(&'static str, &str)], message: String| BadNewKey {
+        new_key_file: new_key_file.to_owned(),
+        env: env
+            .iter()
+            .map(|(name, value)| (*name, value.to_string()))
+            .collect(),
+        message,
+    };
+    let cases = [
+        case(
+            &missing,
+            &[],
+            format!("the master key file {missing} does not exist"),
+        ),
+        case(
+            &malformed,
+            &[],
+            "expected 64 hexadecimal characters".to_owned(),
+        ),
+        case(&readable, &[], format!("chmod 600 {readable}")),
+        case(
+            &current,
+            &[],
+            "the new master key is the current master key".to_owned(),
+        ),
+        case(
+            &valid,
+            &[("SECRETS_NEW_MASTER_KEY", &new_key_env)],
+            "use only one of them".to_owned(),
+        ),
+    ];
+    for case in cases {
+        let env: Vec<(&str, &str)> = case
+            .env
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+            .collect();
+        let (code, command) = rotate(&data_dir, &["--new-key-file", &case.new_key_file], &env);
+
+        let name = &case.new_key_file;
+        assert_eq!(code, Some(1), "{name}");
+        let stderr = command.stderr();
+        assert!(stderr.contains(&case.message), "{name}: {stderr}");
+        assert!(command.stdout().is_empty(), "{name}");
+        assert_eq!(
+            fs::read_to_string(key_file(&data_dir)).expect("read key file"),
+            old_key_text,
+            "{name}"
+        );
+        assert!(!pending_key_file(&data_dir).exists(), "{name}");
+        assert_eq!(data_key_rows(&data_dir), old_rows, "{name}");
+    }
+
+    assert_secrets_readable(&data_dir);
+}
+
+#[test]
+fn rotation_environment_key_needs_new_key() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().join("data");
+    let old_key = "11".repeat(32);
+    add_member(
+        &data_dir,
+        "acme",
+        "owner",
+        &[("SECRETS_MASTER_KEY", &old_key)],
+    );
+
+    let (code, command) = rotate(&data_dir, &[], &[("SECRETS_MASTER_KEY", &old_key)]);
+
+    assert_eq!(code, Some(1));
+    let stderr = command.stderr();
+    assert!(
+        stderr.contains("pass the new key with --new-key-file PATH or SECRETS_NEW_MASTER_KEY"),
+        "{stderr}"
+    );
+    assert!(!key_file(&data_dir).exists());
+    let old = MasterKey::from_hex(&old_key, "old key").expect("old key");
+    assert!(Store::open(&data_dir, old).is_ok());
+}
+
+#[test]
+fn rotation_without_database_rejected() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().join("data");
+
+    let (code, command) = rotate(&data_dir, &[], &[]);
+
+    assert_eq!(code, Some(1));
+    let stderr = command.stderr();
+    assert!(stderr.contains("no database found at"), "{stderr}");
+    assert!(!data_dir.exists());
+}
+
+#[test]
+fn rotation_stopped_after_commit_finished_at_start() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = data_dir_with_secrets(dir.path());
+    let old_key_text = fs::read_to_string(key_file(&data_dir)).expect("read key file");
+    let running = open_with_key_file(&data_dir);
+
+    // Do what `rotate-master-key` does, but stop before the rename.
+    let new_key = MasterKey::generate();
+    let new_key_id = new_key.id().as_str().to_owned();
+    write_pending_key_file(&key_file(&data_dir), &new_key).expect("write pending key file");
+    open_with_key_file(&data_dir)
+        .rotate_master_key(new_key)
+        .expect("rotate");
+    assert_eq!(
+        fs::read_to_string(key_file(&data_dir)).expect("read key file"),
+        old_key_text
+    );
+
+    // A store opened before the rotation finds the new key in the pending
+    // key file when it wraps a new data key.
+    store_secret(&running, "gamma", "API_KEY", "gamma value");
+    drop(running);
+
+    // The next start renames the pending key file over the key file.
+    let (mut server, _) = Binary::serve(&data_dir, &dir.path().join("dist"), &[]);
+    assert_eq!(server.terminate(), Some(0));
+    let stderr = server.stderr();
+    assert!(
+        stderr.contains("a master key rotation stopped before it replaced the key file"),
+        "{stderr}"
+    );
+    assert!(!pending_key_file(&data_dir).exists());
+    assert_eq!(key_file_id(&data_dir), new_key_id);
+    assert_secrets_readable(&data_dir);
+    let store = open_with_key_file(&data_dir);
+    assert_eq!(stored_value(&store, "gamma", "API_KEY"), "gamma value");
+}
+
+#[test]
+fn rotation_stopped_before_commit_ignored() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = data_dir_with_secrets(dir.path());
+    let unused_key = MasterKey::generate();
+    write_pending_key_file(&key_file(&data_dir), &unused_key).expect("write pending key file");
+
+    // The database still uses the key file's key, so the pending file is
+    // left alone at start.
+    assert_secrets_readable(&data_dir);
+    assert!(pending_key_file(&data_dir).exists());
+
+    // The next rotation replaces the leftover pending file.
+    let (code, command) = rotate(&data_dir, &[], &[]);
+    assert_eq!(code, Some(0), "{}", command.stderr());
+    assert!(
+        command
+            .stderr()
+            .contains("replaced a pending master key file left by an earlier rotation"),
+        "{}",
+        command.stderr()
+    );
+    assert_ne!(key_file_id(&data_dir), unused_key.id().as_str());
+    assert!(!pending_key_file(&data_dir).exists());
+    assert_secrets_readable(&data_dir);
+}
+
+#[test]
+fn rotate_help_describes_options() {
+    let mut help = Binary::spawn(&["rotate-master-key", "--help"], &[]);
+
+    assert_eq!(help.wait(), Some(0));
+    let stdout = help.stdout();
+    for text in [
+        "--data-dir <DATA_DIR>",
+        "--new-key-file <PATH>",
+        "SECRETS_NEW_MASTER_KEY",
+        "master.key.new",
+    ] {
+        assert!(stdout.contains(text), "{text}: {stdout}");
+    }
+}
