@@ -27,7 +27,7 @@ mod key;
 mod value;
 
 pub use company::{CompanyId, CompanyIdError};
-pub use description::{Description, DescriptionError, DESCRIPTION_MAX_CHARS};
+pub use description::{is_direction_control, Description, DescriptionError, DESCRIPTION_MAX_CHARS};
 pub use key::{uppercase_ascii_letters, KeyError, SecretKey, KEY_MAX_CHARS};
 pub use value::{validate_value, SecretValue, ValueError, VALUE_MAX_BYTES};
 

@@ -515,3 +515,43 @@ fn header_map(pairs: &[(&'static str, &str)]) -> reqwest::header::HeaderMap {
     }
     headers
 }
+
+#[tokio::test]
+async fn sign_in_deletes_expired_credentials() {
+    let server = TestServer::start().await;
+    let expired_session = server.token("acme", "owner", CredentialKind::Session);
+    let api_token = server.api_token("acme", "owner");
+    server
+        .database()
+        .execute(
+            "UPDATE credentials SET expires_at = unixepoch() - 1 WHERE kind = 'session'",
+            [],
+        )
+        .expect("expire");
+    assert_eq!(server.count("SELECT COUNT(*) FROM credentials"), 2);
+
+    let login = server.token("acme", "owner", CredentialKind::Login);
+    let own_origin = server.url("");
+    let response = post_login(
+        &server,
+        &login,
+        &[("origin", own_origin.trim_end_matches('/'))],
+    )
+    .await;
+    assert_eq!(response.status(), 303);
+
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM credentials WHERE kind = 'session'"),
+        1,
+        "only the new session is left"
+    );
+    assert!(!expired_session.is_empty());
+    let listed = server
+        .client
+        .get(server.secrets_url("acme"))
+        .bearer_auth(&api_token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(listed.status(), 200, "API tokens do not expire");
+}

@@ -16,7 +16,7 @@ use clap::{Parser, Subcommand};
 use secrets_core::CompanyId;
 
 use crate::crypto::{MasterKey, MasterKeySource, MASTER_KEY_ENV};
-use crate::store::{create_data_dir, ConglomerateId, MemberName, Store};
+use crate::store::{create_data_dir, ConglomerateId, MemberName, Store, DATABASE_FILE};
 
 /// REST backend of the Secrets section.
 ///
@@ -136,6 +136,19 @@ impl MemberArgs {
 }
 
 /// Loads the master key and opens the store in `data_dir`.
+/// Opens the store of an existing installation. Unlike [`open_store`], it
+/// creates nothing, so a mistyped `--data-dir` fails with a message that
+/// names the directory instead of starting a new, empty installation.
+fn open_existing_store(data_dir: &Path) -> anyhow::Result<Store> {
+    if !data_dir.join(DATABASE_FILE).is_file() {
+        anyhow::bail!(
+            "no database found in the data directory {dir}; check --data-dir, or create an installation there with `secrets-server serve --data-dir {dir}` or `secrets-server conglomerate create ID --data-dir {dir}`",
+            dir = data_dir.display()
+        );
+    }
+    open_store(data_dir)
+}
+
 fn open_store(data_dir: &Path) -> anyhow::Result<Store> {
     // The key file lives in the data directory, so create it first.
     create_data_dir(data_dir)?;

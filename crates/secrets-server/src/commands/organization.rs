@@ -6,7 +6,7 @@ use secrets_core::CompanyId;
 
 use crate::store::ConglomerateId;
 
-use super::open_store;
+use super::{open_existing_store, open_store};
 
 /// Arguments of `conglomerate create`.
 #[derive(Debug, clap::Args)]
@@ -44,7 +44,7 @@ pub(super) fn create_conglomerate(args: ConglomerateCreateArgs) -> anyhow::Resul
 
 /// Creates a company in an existing conglomerate.
 pub(super) fn create_company(args: CompanyCreateArgs) -> anyhow::Result<()> {
-    let store = open_store(&args.data_dir)?;
+    let store = open_existing_store(&args.data_dir)?;
     store.create_company(&args.id, &args.conglomerate)?;
     tracing::info!(company = %args.id, conglomerate = %args.conglomerate, "created a company");
     println!(

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{open_store, MemberArgs};
+use super::{open_existing_store, MemberArgs};
 
 /// Arguments of `token revoke`.
 #[derive(Debug, clap::Args)]
@@ -17,7 +17,7 @@ pub(super) struct TokenRevokeArgs {
 /// Issues an API token and prints it alone on one line of stdout, so that
 /// scripts can capture it. The token is shown only this once.
 pub(super) fn issue(args: MemberArgs) -> anyhow::Result<()> {
-    let store = open_store(&args.data_dir)?;
+    let store = open_existing_store(&args.data_dir)?;
     let conglomerate = args.conglomerate(&store)?;
     let member = store.find_member(&conglomerate, &args.name)?;
     let (id, token) = store.issue_api_token(&member)?;
@@ -32,7 +32,7 @@ pub(super) fn issue(args: MemberArgs) -> anyhow::Result<()> {
 
 /// Prints the IDs and dates of a member's API tokens, never the tokens.
 pub(super) fn list(args: MemberArgs) -> anyhow::Result<()> {
-    let store = open_store(&args.data_dir)?;
+    let store = open_existing_store(&args.data_dir)?;
     let conglomerate = args.conglomerate(&store)?;
     let member = store.find_member(&conglomerate, &args.name)?;
     let tokens = store.list_tokens(&member)?;
@@ -56,7 +56,7 @@ pub(super) fn list(args: MemberArgs) -> anyhow::Result<()> {
 
 /// Revokes an API token, so that it stops working with the next request.
 pub(super) fn revoke(args: TokenRevokeArgs) -> anyhow::Result<()> {
-    let store = open_store(&args.data_dir)?;
+    let store = open_existing_store(&args.data_dir)?;
     let revoked = store.revoke_token(args.id)?;
     tracing::info!(
         token_id = args.id,

@@ -69,7 +69,9 @@ impl FromRequestParts<AppState> for Writer {
         if let Err(wait) = state.rate_limiter.try_acquire(member.id, Instant::now()) {
             // Whole seconds, rounded up, so that a client that waits this
             // long always finds a token.
-            let retry_after = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            let retry_after = wait
+                .as_secs()
+                .saturating_add(u64::from(wait.subsec_nanos() > 0));
             tracing::info!(
                 member_id = member.id,
                 retry_after,
@@ -111,20 +113,41 @@ pub async fn authorize(
 /// `Authorization` header that is not a bearer token counts as a bad
 /// credential, not as an absent one, so it is never ignored in favor of a
 /// cookie.
+///
+/// A repeated `Authorization` header or session cookie is rejected as
+/// ambiguous. Cookies do not separate ports, so a page on another port of
+/// this host can set a session cookie of its own with a longer `Path`,
+/// which browsers send before the member's (RFC 6265, section 5.4). Taking
+/// either one would let that page choose the account a change goes to.
+///
+/// NOTE: a member who has no session of its own yet still sends only the
+/// other page's cookie, which is then accepted. Only a `__Host-` cookie
+/// name, which needs HTTPS, or a host of its own for the section prevents
+/// that.
 pub(super) fn presented_credential(
     headers: &HeaderMap,
 ) -> Option<(Zeroizing<String>, CredentialKind)> {
-    if let Some(authorization) = headers.get(AUTHORIZATION) {
+    let mut authorizations = headers.get_all(AUTHORIZATION).iter();
+    if let Some(authorization) = authorizations.next() {
+        if authorizations.next().is_some() {
+            tracing::info!("rejected a request with more than one Authorization header");
+            return None;
+        }
         let token = bearer_token(authorization.to_str().ok()?)?;
         return Some((Zeroizing::new(token.to_owned()), CredentialKind::Api));
     }
 
-    let token = headers
+    let mut sessions = headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|header| header.to_str().ok())
         .flat_map(|header| header.split(';'))
-        .find_map(|pair| pair.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('='))?;
+        .filter_map(|pair| pair.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('='));
+    let token = sessions.next()?;
+    if sessions.next().is_some() {
+        tracing::info!("rejected a request with more than one session cookie");
+        return None;
+    }
     Some((Zeroizing::new(token.to_owned()), CredentialKind::Session))
 }
 
@@ -203,6 +226,29 @@ mod tests {
         let (token, kind) = found.expect("credential");
         assert_eq!(token.as_str(), "xyz");
         assert_eq!(kind, CredentialKind::Session);
+    }
+
+    #[test]
+    fn presented_credential_repeated_cookie_rejected() {
+        for value in [
+            "secrets_session=a; secrets_session=b",
+            "secrets_session=a; theme=dark; secrets_session=a",
+        ] {
+            assert!(
+                presented_credential(&headers(COOKIE, value)).is_none(),
+                "{value}"
+            );
+        }
+        let mut two_headers = headers(COOKIE, "secrets_session=a");
+        two_headers.append(COOKIE, HeaderValue::from_static("secrets_session=b"));
+        assert!(presented_credential(&two_headers).is_none());
+    }
+
+    #[test]
+    fn presented_credential_repeated_authorization_rejected() {
+        let mut two_headers = headers(AUTHORIZATION, "Bearer a");
+        two_headers.append(AUTHORIZATION, HeaderValue::from_static("Bearer a"));
+        assert!(presented_credential(&two_headers).is_none());
     }
 
     #[test]

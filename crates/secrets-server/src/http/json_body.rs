@@ -50,18 +50,35 @@ where
         // scratch buffer that it frees without zeroing, so such a value
         // leaves copies in freed memory. A string without escapes is copied
         // straight from `body` into the parsed field.
-        let parsed = serde_json::from_slice(&body).map(JsonBody).map_err(|error| match error.classify() {
-            serde_json::error::Category::Data => AppError::InvalidBody(
-                "The request body must be a JSON object with the text fields key and value, and optionally description.",
-            ),
-            _ => AppError::InvalidBody("The request body is not valid JSON."),
-        });
+        let parsed = parse_json_object(
+            &body,
+            "The request body must be a JSON object with the text fields key and value, and optionally description.",
+        )
+        .map(JsonBody);
 
         // Zero the body now: from here on the value exists only in the
         // parsed request.
         drop(body);
         parsed
     }
+}
+
+/// Parses `body` as a JSON object of type `T`. Rejects JSON of another
+/// shape with `shape_message`, which names the expected fields. An array is
+/// rejected too, although serde would map its items to the fields in
+/// order, because the API documents objects only.
+pub(super) fn parse_json_object<T: DeserializeOwned>(
+    body: &[u8],
+    shape_message: &'static str,
+) -> Result<T, AppError> {
+    let first = body.iter().find(|byte| !byte.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Err(AppError::InvalidBody(shape_message));
+    }
+    serde_json::from_slice(body).map_err(|error| match error.classify() {
+        serde_json::error::Category::Data => AppError::InvalidBody(shape_message),
+        _ => AppError::InvalidBody("The request body is not valid JSON."),
+    })
 }
 
 /// Reads a whole request body of at most [`MAX_BODY_BYTES`] into memory

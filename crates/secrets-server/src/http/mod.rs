@@ -112,6 +112,9 @@ pub fn app(state: AppState) -> Router {
     // Files of the built SPA; any other path outside the API gets index.html.
     let spa_files = ServeDir::new(state.dist_dir.as_path())
         .fallback(spa::serve_index.with_state(state.clone()));
+    let spa_files =
+        middleware::from_fn_with_state(state.clone(), spa::serve_index_for_unnameable_paths)
+            .layer(spa_files);
     let spa_files = middleware::from_fn(spa::allow_inline_scripts).layer(spa_files);
 
     let no_store =

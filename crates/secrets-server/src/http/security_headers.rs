@@ -119,6 +119,12 @@ fn host_error(host: &str) -> Option<String> {
                 .to_owned(),
         );
     }
+    // `*.com` would let every site under a top-level domain frame the pages.
+    if named.len() < host.len() && !named.contains('.') {
+        return Some(format!(
+            "the wildcard in `{host}` covers a whole top-level domain; name the shell's domain, as in https://*.example.com"
+        ));
+    }
     let valid_label = |label: &str| {
         !label.is_empty()
             && label
@@ -393,6 +399,7 @@ mod tests {
             ("*", "has no scheme"),
             ("dashboard.example.com", "has no scheme"),
             ("https://*", "a wildcard may only replace the first label"),
+            ("https://*.com", "covers a whole top-level domain"),
             (
                 "https://a.*.com",
                 "a wildcard may only replace the first label",

@@ -50,6 +50,30 @@ pub(super) async fn serve_index(State(state): State<AppState>, uri: Uri) -> Resp
     }
 }
 
+/// Longest file name that Linux file systems accept, in bytes (`NAME_MAX`).
+const MAX_FILE_NAME_BYTES: usize = 255;
+
+/// Longest path that Linux accepts, in bytes (`PATH_MAX`).
+const MAX_PATH_BYTES: usize = 4096;
+
+/// Middleware before the SPA's files that sends index.html for a path that
+/// cannot name a file, without looking it up. The file system rejects such
+/// a path with an error other than "not found", which the file service
+/// would turn into a 500, while the path may still be a client route.
+pub(super) async fn serve_index_for_unnameable_paths(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    let longest_segment = path.split('/').map(str::len).max().unwrap_or(0);
+    if longest_segment > MAX_FILE_NAME_BYTES || path.len() > MAX_PATH_BYTES {
+        let uri = request.uri().clone();
+        return serve_index(State(state), uri).await;
+    }
+    next.run(request).await
+}
+
 /// Middleware around the SPA's files that lets the inline scripts of its
 /// HTML files run under the content security policy. It hashes each HTML
 /// file that it sends with status 200, from the bytes sent, so a rebuild

@@ -10,8 +10,10 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer};
 
 use super::auth::{authorize, Writer};
-use super::json_body::{has_content_type, read_body};
+use super::json_body::{has_content_type, parse_json_object, read_body};
 use super::{run_blocking, AppError, AppState};
+
+const PATCH_SHAPE: &str = "The request body must be a JSON object with the text field description.";
 
 /// The accepted body. `value` is recognized only to reject it with a
 /// message that explains how to replace a value. Its content is skipped
@@ -48,22 +50,14 @@ pub(super) async fn update_secret(
         return Err(AppError::UnsupportedMediaType);
     }
     let bytes = read_body(request).await?;
-    let body: PatchBody =
-        serde_json::from_slice(&bytes).map_err(|error| match error.classify() {
-            serde_json::error::Category::Data => AppError::InvalidBody(
-                "The request body must be a JSON object with the text field description.",
-            ),
-            _ => AppError::InvalidBody("The request body is not valid JSON."),
-        })?;
+    let body: PatchBody = parse_json_object(&bytes, PATCH_SHAPE)?;
     drop(bytes);
     if body.value {
         tracing::info!(company = %company, key = %key, "rejected a request to change a value");
         return Err(AppError::ValueWriteOnce);
     }
     let Some(description) = body.description else {
-        return Err(AppError::InvalidBody(
-            "The request body must be a JSON object with the text field description.",
-        ));
+        return Err(AppError::InvalidBody(PATCH_SHAPE));
     };
     let description =
         Description::parse(&description).map_err(|error| AppError::Validation(error.into()))?;

@@ -296,6 +296,13 @@ impl Store {
                 "UPDATE credentials SET used_at = ?1 WHERE id = ?2",
                 params![current_time, login.credential_id],
             )?;
+
+            // Sign-ins are rare and already write, so they also delete
+            // expired login links and sessions, which no request accepts.
+            transaction.execute(
+                "DELETE FROM credentials WHERE expires_at IS NOT NULL AND expires_at <= ?1",
+                [current_time],
+            )?;
             transaction.execute(
                 "INSERT INTO credentials (token_hash, member_id, kind, created_at, expires_at)
                  VALUES (?1, ?2, 'session', ?3, ?4)",

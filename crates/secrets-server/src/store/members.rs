@@ -3,7 +3,7 @@
 use std::fmt;
 
 use rusqlite::{params, Connection, OptionalExtension};
-use secrets_core::CompanyId;
+use secrets_core::{is_direction_control, CompanyId};
 
 use super::organization::conglomerate_from_column;
 use super::{now, ConglomerateId, Store, StoreError};
@@ -22,8 +22,9 @@ pub enum MemberNameError {
     /// The name is empty or only whitespace.
     #[error("the member name is empty; pass a name such as --name owner")]
     Empty,
-    /// The name is too long or contains control characters.
-    #[error("member names are at most 100 characters of text on one line")]
+    /// The name is too long, or contains control, text-direction or
+    /// invisible characters, or surrounding whitespace.
+    #[error("member names are at most 100 characters on one line, without surrounding spaces, text-direction controls or invisible characters")]
     Invalid,
 }
 
@@ -33,7 +34,15 @@ impl MemberName {
         if text.trim().is_empty() {
             return Err(MemberNameError::Empty);
         }
-        if text.chars().any(char::is_control) || text.chars().count() > MEMBER_NAME_MAX_CHARS {
+        // Member names appear in the list, the activity log and on the
+        // login page, so each must look like what it is.
+        let misleading = |character: char| {
+            character.is_control() || is_direction_control(character) || is_invisible(character)
+        };
+        if text.chars().any(misleading)
+            || text.trim() != text
+            || text.chars().count() > MEMBER_NAME_MAX_CHARS
+        {
             return Err(MemberNameError::Invalid);
         }
         Ok(Self(text.to_owned()))
@@ -57,6 +66,15 @@ impl fmt::Display for MemberName {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         formatter.write_str(&self.0)
     }
+}
+
+/// Returns `true` for zero-width and other format characters that show
+/// nothing, so two names that differ only by them would look the same.
+fn is_invisible(character: char) -> bool {
+    matches!(
+        character,
+        '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}'
+    )
 }
 
 /// A member, as identified by a credential.
@@ -244,5 +262,19 @@ mod tests {
             MemberName::parse(&"a".repeat(101)),
             Err(MemberNameError::Invalid)
         );
+        for misleading in [
+            "eve\u{202E}renwo",
+            "\u{2067}owner",
+            "own\u{200B}er",
+            "owner\u{FEFF}",
+            " owner",
+            "owner ",
+        ] {
+            assert_eq!(
+                MemberName::parse(misleading),
+                Err(MemberNameError::Invalid),
+                "{misleading:?}"
+            );
+        }
     }
 }
