@@ -77,10 +77,9 @@ fn is_line_break_or_control(character: char) -> bool {
 }
 
 /// Returns `true` for the bidirectional embedding, override and isolate
-/// controls, the characters behind "Trojan Source" text (CVE-2021-42574).
-/// Returns `true` for the Unicode characters that change the display order
-/// of the text around them (U+202A to U+202E, U+2066 to U+2069). Text that
-/// contains them can show in another order than it is stored.
+/// controls (U+202A to U+202E, U+2066 to U+2069), the characters behind
+/// "Trojan Source" text (CVE-2021-42574). Text that contains them can show
+/// in another order than it is stored.
 pub fn is_direction_control(character: char) -> bool {
     matches!(character, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }

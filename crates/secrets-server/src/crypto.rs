@@ -271,10 +271,9 @@ impl MasterKey {
     }
 
     fn from_environment() -> Result<Option<Self>, MasterKeyError> {
-        let Some(text) = std::env::var_os(MASTER_KEY_ENV) else {
+        let Some(text) = environment_key_text(MASTER_KEY_ENV) else {
             return Ok(None);
         };
-        let text = Zeroizing::new(text.to_string_lossy().into_owned());
         Self::from_hex(&text, MASTER_KEY_ENV).map(Some)
     }
 
@@ -402,6 +401,23 @@ impl KeyId {
 impl fmt::Display for KeyId {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         formatter.write_str(&self.0)
+    }
+}
+
+/// Returns the text of the environment variable `name`, which contains a
+/// key, in memory that is zeroed on drop. The text is converted in place,
+/// so no copy is left behind; text that is not UTF-8 is zeroed and returned
+/// empty, which no key parser accepts.
+pub fn environment_key_text(name: &str) -> Option<Zeroizing<String>> {
+    let text = std::env::var_os(name)?;
+    match text.into_string() {
+        Ok(text) => Some(Zeroizing::new(text)),
+        Err(text) => {
+            drop(Zeroizing::new(std::os::unix::ffi::OsStringExt::into_vec(
+                text,
+            )));
+            Some(Zeroizing::new(String::new()))
+        }
     }
 }
 

@@ -476,3 +476,38 @@ fn operator_commands_bad_input_rejected() {
         );
     }
 }
+
+#[test]
+fn missing_key_file_not_regenerated() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().join("data");
+    let data = data_dir.to_str().expect("UTF-8");
+    Binary::create_company(&data_dir, "acme", &[]);
+    std::fs::rename(data_dir.join("master.key"), dir.path().join("moved.key")).expect("move key");
+
+    for args in [
+        &[
+            "member",
+            "add",
+            "--company",
+            "acme",
+            "--name",
+            "ana",
+            "--data-dir",
+            data,
+        ][..],
+        &["serve", "--addr", "127.0.0.1:0", "--data-dir", data][..],
+    ] {
+        let mut command = Binary::spawn(args, &[]);
+        assert_eq!(command.wait(), Some(1), "{args:?}: {}", command.stderr());
+        assert!(
+            command.stderr().contains("master.key"),
+            "{args:?}: {}",
+            command.stderr()
+        );
+        assert!(
+            !data_dir.join("master.key").exists(),
+            "{args:?} generated a new key file"
+        );
+    }
+}

@@ -579,3 +579,42 @@ fn rotate_help_describes_options() {
         assert!(stdout.contains(text), "{text}: {stdout}");
     }
 }
+
+#[test]
+fn rotation_while_another_runs_rejected() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = data_dir_with_secrets(dir.path());
+    let old_key_text = fs::read_to_string(key_file(&data_dir)).expect("read key file");
+    let old_rows = data_key_rows(&data_dir);
+
+    // Another rotation holds the lock, as a running rotate-master-key does.
+    let lock = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(data_dir.join("rotate-master-key.lock"))
+        .expect("open lock file");
+    lock.lock().expect("lock");
+
+    let (status, command) = rotate(&data_dir, &[], &[]);
+    assert_eq!(status, Some(1), "{}", command.stderr());
+    assert!(
+        command
+            .stderr()
+            .contains("another rotate-master-key is running"),
+        "{}",
+        command.stderr()
+    );
+    assert_eq!(
+        fs::read_to_string(key_file(&data_dir)).expect("read key file"),
+        old_key_text
+    );
+    assert!(!pending_key_file(&data_dir).exists());
+    assert_eq!(data_key_rows(&data_dir), old_rows);
+
+    // Once the lock is free, a rotation runs.
+    drop(lock);
+    let (status, command) = rotate(&data_dir, &[], &[]);
+    assert_eq!(status, Some(0), "{}", command.stderr());
+    assert_secrets_readable(&data_dir);
+}

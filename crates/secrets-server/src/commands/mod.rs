@@ -135,7 +135,6 @@ impl MemberArgs {
     }
 }
 
-/// Loads the master key and opens the store in `data_dir`.
 /// Opens the store of an existing installation. Unlike [`open_store`], it
 /// creates nothing, so a mistyped `--data-dir` fails with a message that
 /// names the directory instead of starting a new, empty installation.
@@ -149,10 +148,20 @@ fn open_existing_store(data_dir: &Path) -> anyhow::Result<Store> {
     open_store(data_dir)
 }
 
+/// Loads the master key and opens the store in `data_dir`, creating the
+/// directory, the key file and the database of a new installation. An
+/// existing database never gets a new key file: a missing one is an error,
+/// because a generated key could not open the database and would only be
+/// backed up by mistake.
 fn open_store(data_dir: &Path) -> anyhow::Result<Store> {
     // The key file lives in the data directory, so create it first.
     create_data_dir(data_dir)?;
-    let (master_key, source) = MasterKey::load_or_create(data_dir).with_context(|| {
+    let load = if data_dir.join(DATABASE_FILE).is_file() {
+        MasterKey::load_existing
+    } else {
+        MasterKey::load_or_create
+    };
+    let (master_key, source) = load(data_dir).with_context(|| {
         format!(
             "failed to load the master key (set {MASTER_KEY_ENV} or check {})",
             data_dir.display()

@@ -1,14 +1,14 @@
 //! `secrets-server rotate-master-key`
 
 use std::fs;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use zeroize::Zeroizing;
 
 use crate::crypto::{
-    install_pending_key_file, write_pending_key_file, MasterKey, MasterKeySource, MASTER_KEY_ENV,
-    NEW_MASTER_KEY_ENV,
+    environment_key_text, install_pending_key_file, write_pending_key_file, MasterKey,
+    MasterKeySource, MASTER_KEY_ENV, NEW_MASTER_KEY_ENV,
 };
 use crate::store::{MasterKeyRotation, Store, DATABASE_FILE};
 
@@ -54,6 +54,11 @@ pub(super) fn run(args: RotateMasterKeyArgs) -> anyhow::Result<()> {
             database.display()
         );
     }
+    // Hold the rotation lock until the command exits. A second rotation
+    // would otherwise replace this one's pending key file, or remove its
+    // own after this one committed, and leave no file with the key that the
+    // database needs.
+    let _rotation_lock = lock_rotation(data_dir)?;
     let (current_key, source) = MasterKey::load_existing(data_dir).with_context(|| {
         format!("failed to load the current master key (set {MASTER_KEY_ENV} or check --data-dir)")
     })?;
@@ -90,14 +95,40 @@ pub(super) fn run(args: RotateMasterKeyArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Name of the lock file that one rotation at a time holds, in the data
+/// directory.
+const ROTATION_LOCK_FILE: &str = "rotate-master-key.lock";
+
+/// Takes the data directory's rotation lock, or fails at once when another
+/// rotation holds it. The operating system releases the lock when the file
+/// closes, also when the process dies.
+fn lock_rotation(data_dir: &Path) -> anyhow::Result<fs::File> {
+    let path = data_dir.join(ROTATION_LOCK_FILE);
+    let file = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("failed to open the rotation lock file {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => bail!(
+            "another rotate-master-key is running on {}; wait until it has finished",
+            data_dir.display()
+        ),
+        Err(fs::TryLockError::Error(error)) => Err(error)
+            .with_context(|| format!("failed to lock the rotation lock file {}", path.display())),
+    }
+}
+
 /// Returns the new master key: from `--new-key-file`, from
 /// [`NEW_MASTER_KEY_ENV`], or generated.
 fn new_master_key(
     new_key_file: Option<&Path>,
     source: &MasterKeySource,
 ) -> anyhow::Result<MasterKey> {
-    let from_environment = std::env::var_os(NEW_MASTER_KEY_ENV)
-        .map(|text| Zeroizing::new(text.to_string_lossy().into_owned()));
+    let from_environment = environment_key_text(NEW_MASTER_KEY_ENV);
     match (new_key_file, from_environment) {
         (Some(_), Some(_)) => {
             bail!("both --new-key-file and {NEW_MASTER_KEY_ENV} are set; use only one of them")

@@ -87,10 +87,15 @@ impl FromRequestParts<AppState> for Writer {
 /// the path segment `company`, and returns that company. A member may
 /// manage every company of its conglomerate and no other.
 ///
-/// This is the only place that makes this decision. An invalid ID, an
-/// unknown company and a company of another conglomerate all produce the
-/// same [`AppError::CompanyNotFound`], so responses do not reveal which
-/// companies exist.
+/// This is the only place that makes this decision for API requests. Login
+/// links are checked against the same rule when they are issued and when
+/// they are redeemed. An invalid ID, an unknown company and a company of
+/// another conglomerate all produce the same [`AppError::CompanyNotFound`],
+/// so responses do not reveal which companies exist.
+///
+/// NOTE: authentication, this check and the operation each run their own
+/// query on their own connection, so a member removed in between can still
+/// complete the request that is already past this check.
 pub async fn authorize(
     state: &AppState,
     member: &Member,

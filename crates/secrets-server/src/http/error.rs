@@ -34,7 +34,7 @@ pub enum AppError {
     /// 405: the API route exists but not for this method.
     #[error("This API endpoint does not accept the {0} method.")]
     MethodNotAllowed(Method),
-    /// 422: a field of a create request is invalid.
+    /// 422: a field of a create or description update request is invalid.
     #[error(transparent)]
     Validation(#[from] ValidationError),
     /// 409: the company already has a secret with this key.

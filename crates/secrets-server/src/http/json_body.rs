@@ -6,6 +6,7 @@ use axum::extract::{FromRequest, Request};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::HeaderMap;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
+use secrets_core::api::CreateSecretRequest;
 use serde::de::DeserializeOwned;
 use tower_http::timeout::TimeoutError;
 use zeroize::{Zeroize, Zeroizing};
@@ -31,9 +32,20 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 #[derive(Debug)]
 pub struct JsonBody<T>(pub T);
 
+/// A request body type that [`JsonBody`] parses, with the message that
+/// names its fields for a body of another shape.
+pub trait JsonShape: DeserializeOwned {
+    /// The message of the 400 response to JSON of another shape.
+    const SHAPE_MESSAGE: &'static str;
+}
+
+impl JsonShape for CreateSecretRequest {
+    const SHAPE_MESSAGE: &'static str = "The request body must be a JSON object with the text fields key and value, and optionally description.";
+}
+
 impl<T, S> FromRequest<S> for JsonBody<T>
 where
-    T: DeserializeOwned,
+    T: JsonShape,
     S: Send + Sync,
 {
     type Rejection = AppError;
@@ -50,14 +62,10 @@ where
         // scratch buffer that it frees without zeroing, so such a value
         // leaves copies in freed memory. A string without escapes is copied
         // straight from `body` into the parsed field.
-        let parsed = parse_json_object(
-            &body,
-            "The request body must be a JSON object with the text fields key and value, and optionally description.",
-        )
-        .map(JsonBody);
+        let parsed = parse_json_object(&body, T::SHAPE_MESSAGE).map(JsonBody);
 
-        // Zero the body now: from here on the value exists only in the
-        // parsed request.
+        // Zero the body now: from here on a value exists only in the parsed
+        // request.
         drop(body);
         parsed
     }
@@ -67,7 +75,7 @@ where
 /// shape with `shape_message`, which names the expected fields. An array is
 /// rejected too, although serde would map its items to the fields in
 /// order, because the API documents objects only.
-pub(super) fn parse_json_object<T: DeserializeOwned>(
+fn parse_json_object<T: DeserializeOwned>(
     body: &[u8],
     shape_message: &'static str,
 ) -> Result<T, AppError> {

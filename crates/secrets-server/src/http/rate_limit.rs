@@ -49,9 +49,14 @@ struct Bucket {
 
 impl RateLimiter {
     /// Creates a limiter in which every member starts with a full bucket.
+    /// A burst of 0 counts as 1, because a bucket that holds no token would
+    /// reject every change while promising a time to retry.
     pub fn new(limit: WriteRateLimit) -> Self {
         Self {
-            limit,
+            limit: WriteRateLimit {
+                burst: limit.burst.max(1),
+                ..limit
+            },
             buckets: Mutex::new(HashMap::new()),
         }
     }

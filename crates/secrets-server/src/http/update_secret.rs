@@ -2,7 +2,7 @@
 //! description.
 
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, Request, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::Json;
 use secrets_core::api::SecretMetadata;
 use secrets_core::{Description, SecretKey};
@@ -10,10 +10,8 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer};
 
 use super::auth::{authorize, Writer};
-use super::json_body::{has_content_type, parse_json_object, read_body};
+use super::json_body::{JsonBody, JsonShape};
 use super::{run_blocking, AppError, AppState};
-
-const PATCH_SHAPE: &str = "The request body must be a JSON object with the text field description.";
 
 /// The accepted body. `value` is recognized only to reject it with a
 /// message that explains how to replace a value. Its content is skipped
@@ -24,6 +22,11 @@ struct PatchBody {
     description: Option<String>,
     #[serde(default, deserialize_with = "field_present")]
     value: bool,
+}
+
+impl JsonShape for PatchBody {
+    const SHAPE_MESSAGE: &'static str =
+        "The request body must be a JSON object with the text field description.";
 }
 
 /// Returns `true` for a field that is present with any content, `null`
@@ -46,18 +49,13 @@ pub(super) async fn update_secret(
     let key = SecretKey::parse(&key).map_err(|_| AppError::SecretNotFound)?;
 
     // Parse the body: a description, and never a value.
-    if !has_content_type(request.headers(), "application/json") {
-        return Err(AppError::UnsupportedMediaType);
-    }
-    let bytes = read_body(request).await?;
-    let body: PatchBody = parse_json_object(&bytes, PATCH_SHAPE)?;
-    drop(bytes);
+    let JsonBody(body) = JsonBody::<PatchBody>::from_request(request, &state).await?;
     if body.value {
         tracing::info!(company = %company, key = %key, "rejected a request to change a value");
         return Err(AppError::ValueWriteOnce);
     }
     let Some(description) = body.description else {
-        return Err(AppError::InvalidBody(PATCH_SHAPE));
+        return Err(AppError::InvalidBody(PatchBody::SHAPE_MESSAGE));
     };
     let description =
         Description::parse(&description).map_err(|error| AppError::Validation(error.into()))?;

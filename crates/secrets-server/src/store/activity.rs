@@ -1,11 +1,38 @@
 //! Reading a company's activity events.
 
-use rusqlite::{params, Row};
+use rusqlite::{params, Row, Transaction};
 use secrets_core::api::{ActivityAction, ActivityEvent, ActivityPage};
 use secrets_core::{CompanyId, SecretKey};
 
 use super::list_secrets::conversion_error;
-use super::{format_timestamp, Store, StoreError};
+use super::{format_timestamp, Member, Store, StoreError};
+
+/// Records that `member` did `action` to the secret `key` of `company` at
+/// `occurred_at`, inside the transaction that made the change. The
+/// member's name is copied, so the event stays readable after the member
+/// is removed.
+pub(super) fn record_event(
+    transaction: &Transaction<'_>,
+    company: &CompanyId,
+    action: ActivityAction,
+    key: &SecretKey,
+    member: &Member,
+    occurred_at: i64,
+) -> Result<(), StoreError> {
+    transaction.execute(
+        "INSERT INTO activity_events (company_id, action, key, member_id, member_name, occurred_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            company.as_str(),
+            action.as_str(),
+            key.as_str(),
+            member.id,
+            member.name,
+            occurred_at
+        ],
+    )?;
+    Ok(())
+}
 
 impl Store {
     /// Returns up to `limit` activity events of `company` older than the
@@ -53,9 +80,9 @@ impl Store {
 
 fn event_from_row(row: &Row<'_>) -> rusqlite::Result<ActivityEvent> {
     let action = match row.get::<_, String>(1)?.as_str() {
-        "added" => ActivityAction::Added,
-        "updated" => ActivityAction::Updated,
-        "removed" => ActivityAction::Removed,
+        text if text == ActivityAction::Added.as_str() => ActivityAction::Added,
+        text if text == ActivityAction::Updated.as_str() => ActivityAction::Updated,
+        text if text == ActivityAction::Removed.as_str() => ActivityAction::Removed,
         _ => {
             return Err(rusqlite::Error::InvalidColumnType(
                 1,

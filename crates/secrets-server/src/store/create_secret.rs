@@ -1,9 +1,10 @@
 //! Adding a secret.
 
 use rusqlite::{params, ErrorCode};
-use secrets_core::api::{NewSecret, SecretMetadata};
+use secrets_core::api::{ActivityAction, NewSecret, SecretMetadata};
 use secrets_core::{CompanyId, MAX_SECRETS_PER_COMPANY};
 
+use super::activity::record_event;
 use super::{format_timestamp, now, Member, Store, StoreError};
 use crate::crypto::value_associated_data;
 
@@ -73,11 +74,7 @@ impl Store {
                 })?;
 
             // Record the activity event in the same transaction.
-            transaction.execute(
-                "INSERT INTO activity_events (company_id, action, key, member_id, member_name, occurred_at)
-                 VALUES (?1, 'added', ?2, ?3, ?4, ?5)",
-                params![company.as_str(), secret.key.as_str(), member.id, member.name, created_at],
-            )?;
+            record_event(transaction, company, ActivityAction::Added, &secret.key, member, created_at)?;
 
             let metadata = SecretMetadata {
                 key: secret.key.clone(),

@@ -233,8 +233,9 @@ impl Store {
     }
 
     /// Returns the member whose unexpired, unrevoked credential of `kind`
-    /// has this token, or `None`. A removed member has no credentials. Login tokens are not accepted here: they are
-    /// exchanged by [`Store::redeem_login_token`].
+    /// has this token, or `None`. A removed member has no credentials.
+    /// Login tokens are not accepted here: they are exchanged by
+    /// [`Store::redeem_login_token`].
     #[tracing::instrument(level = "trace", skip_all)]
     pub fn authenticate(
         &self,

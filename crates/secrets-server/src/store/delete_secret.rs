@@ -1,8 +1,10 @@
 //! Removing a secret.
 
 use rusqlite::params;
+use secrets_core::api::ActivityAction;
 use secrets_core::{CompanyId, SecretKey};
 
+use super::activity::record_event;
 use super::{now, Member, Store, StoreError};
 
 impl Store {
@@ -23,10 +25,13 @@ impl Store {
                 return Err(StoreError::SecretNotFound);
             }
 
-            transaction.execute(
-                "INSERT INTO activity_events (company_id, action, key, member_id, member_name, occurred_at)
-                 VALUES (?1, 'removed', ?2, ?3, ?4, ?5)",
-                params![company.as_str(), key.as_str(), member.id, member.name, now()],
+            record_event(
+                transaction,
+                company,
+                ActivityAction::Removed,
+                key,
+                member,
+                now(),
             )?;
             Ok(())
         })

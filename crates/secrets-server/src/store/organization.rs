@@ -143,20 +143,6 @@ impl Store {
             Ok(found.is_some())
         })
     }
-
-    /// Returns whether `company` exists.
-    pub fn company_exists(&self, company: &CompanyId) -> Result<bool, StoreError> {
-        self.read(|connection| {
-            let found = connection
-                .query_row(
-                    "SELECT 1 FROM companies WHERE id = ?1",
-                    [company.as_str()],
-                    |_| Ok(()),
-                )
-                .optional()?;
-            Ok(found.is_some())
-        })
-    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
 //! Changing a secret's description.
 
 use rusqlite::{params, OptionalExtension};
-use secrets_core::api::SecretMetadata;
+use secrets_core::api::{ActivityAction, SecretMetadata};
 use secrets_core::{CompanyId, Description, SecretKey};
 
+use super::activity::record_event;
 use super::list_secrets::metadata_from_row;
 use super::{now, Member, Store, StoreError};
 
@@ -28,10 +29,13 @@ impl Store {
             )?;
 
             if changed > 0 {
-                transaction.execute(
-                    "INSERT INTO activity_events (company_id, action, key, member_id, member_name, occurred_at)
-                     VALUES (?1, 'updated', ?2, ?3, ?4, ?5)",
-                    params![company.as_str(), key.as_str(), member.id, member.name, now()],
+                record_event(
+                    transaction,
+                    company,
+                    ActivityAction::Updated,
+                    key,
+                    member,
+                    now(),
                 )?;
             }
 
