@@ -131,6 +131,32 @@ impl Api {
         decode_json(response).await
     }
 
+    /// Ends the browser session of the session cookie, so that the cookie
+    /// authenticates no further request, and lets the server clear the
+    /// cookie (status 204).
+    ///
+    /// A 401 also returns `Ok`, because it means that the request carried
+    /// no valid session, for example because the session expired or another
+    /// tab already ended it. A handle with a bearer token gets
+    /// [`ApiError::Rejected`] with [`ErrorCode::NotASession`], because an
+    /// API token is not a session.
+    ///
+    /// NOTE: The server also responds 401 when the browser sends two
+    /// session cookies, such as one that a page on another port of the same
+    /// host set. The member's own session then stays valid until it expires,
+    /// although this function returns `Ok`.
+    pub async fn end_session(&self) -> Result<(), ApiError> {
+        let request = self.authorize(Request::delete(&self.url(paths::SESSION_ROUTE)));
+        let response = request.send().await.map_err(|_| ApiError::Network)?;
+        if response.ok() {
+            return Ok(());
+        }
+        match error_from_response(response).await {
+            ApiError::Unauthorized => Ok(()),
+            error => Err(error),
+        }
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }

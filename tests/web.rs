@@ -1706,3 +1706,267 @@ async fn activity_refreshes_after_changes() {
     sleep(100).await;
     assert_eq!(mock.count("GET", &activity_path()), 4, "extra reloads");
 }
+
+const SIGNED_OUT_MESSAGE: &str = "You are signed out. Open a new login link to sign in again.";
+const SIGN_OUT_BUTTON: &str = ".secrets-sign-out-button";
+const SIGN_OUT_ERROR: &str = ".secrets-sign-out-error";
+
+/// Mounts a section whose list has `API_KEY` with the description
+/// "Payments" and whose activity has one event by "Ada Lovelace". The
+/// sign-out request receives the `session` responses. An empty list makes
+/// it fail as a network error does.
+async fn mount_section_with_session(session: serde_json::Value) -> (Mounted, FetchMock) {
+    let list = SecretList {
+        secrets: vec![metadata_with_description("API_KEY", "Payments")],
+        limit: 50,
+    };
+    let events = vec![activity_event(
+        1,
+        ActivityAction::Added,
+        "API_KEY",
+        "Ada Lovelace",
+    )];
+    let mock = FetchMock::install(json!({
+        format!("GET {}", secrets_path()): [{ "status": 200, "body": list }],
+        format!("GET {}", activity_path()): [{ "status": 200, "body": activity_body(events, None) }],
+        format!("POST {}", secrets_path()): [
+            { "status": 201, "body": metadata("NEW_KEY"), "delay_ms": 500 },
+        ],
+        format!("DELETE {}", paths::SESSION_ROUTE): session,
+    }));
+    let section = mount_section();
+    assert!(wait_for(&section, EDITED_ROW).await, "list not loaded");
+    assert!(
+        wait_for(&section, ".activity-event").await,
+        "activity not loaded"
+    );
+    (section, mock)
+}
+
+fn section_text(section: &Mounted) -> String {
+    section.container.text_content().unwrap_or_default()
+}
+
+async fn wait_until_signed_out(section: &Mounted) -> bool {
+    wait_until(|| section.text(".secrets-notice") == SIGNED_OUT_MESSAGE).await
+}
+
+#[wasm_bindgen_test]
+async fn sign_out_sends_one_delete() {
+    let (section, mock) = mount_section_with_session(json!([{ "status": 204 }])).await;
+    let button: HtmlButtonElement = section.find(SIGN_OUT_BUTTON);
+    assert_eq!(button.text_content().as_deref(), Some("Sign out"));
+
+    button.click();
+    button.click();
+    assert!(
+        wait_until_signed_out(&section).await,
+        "no signed-out message"
+    );
+    sleep(200).await;
+
+    assert_eq!(mock.count("DELETE", paths::SESSION_ROUTE), 1);
+    let deletes: Vec<LoggedRequest> = mock
+        .requests()
+        .into_iter()
+        .filter(|request| request.method == "DELETE")
+        .collect();
+    assert_eq!(deletes.len(), 1, "{deletes:?}");
+    assert_eq!(deletes[0].body, "", "sign-out request has a body");
+    assert_eq!(mock.count("GET", &secrets_path()), 1, "list reloaded");
+    assert_eq!(mock.count("GET", &activity_path()), 1, "activity reloaded");
+}
+
+#[wasm_bindgen_test]
+async fn sign_out_disabled_while_pending() {
+    let (section, mock) =
+        mount_section_with_session(json!([{ "status": 204, "delay_ms": 400 }])).await;
+    let button: HtmlButtonElement = section.find(SIGN_OUT_BUTTON);
+
+    button.click();
+    tick().await;
+
+    assert!(button.disabled(), "button enabled while signing out");
+    assert_eq!(button.text_content().as_deref(), Some("Signing out…"));
+    assert_eq!(button.get_attribute("aria-busy").as_deref(), Some("true"));
+    assert!(
+        section.exists(EDITED_ROW),
+        "list hidden before the server confirmed"
+    );
+    button.click();
+    assert!(
+        wait_until_signed_out(&section).await,
+        "no signed-out message"
+    );
+    assert_eq!(mock.count("DELETE", paths::SESSION_ROUTE), 1);
+}
+
+#[wasm_bindgen_test]
+async fn sign_out_hides_company_data() {
+    let (section, _mock) = mount_section_with_session(json!([{ "status": 204 }])).await;
+    type_into(&section.key_input(), "TYPED_KEY").await;
+    type_into(&section.value_input(), "sk_typed_value").await;
+
+    section.find::<HtmlButtonElement>(SIGN_OUT_BUTTON).click();
+    assert!(
+        wait_until_signed_out(&section).await,
+        "no signed-out message"
+    );
+
+    assert!(section.exists(".secrets-notice[role=status]"));
+    assert_eq!(section.text("h2"), "Secrets");
+    for hidden in [
+        ".secret-row",
+        ".secrets-empty",
+        ".secret-form",
+        "input",
+        "textarea",
+        ".activity",
+        ".secrets-count",
+        ".secrets-intro",
+        SIGN_OUT_BUTTON,
+    ] {
+        assert!(!section.exists(hidden), "{hidden} still shown");
+    }
+    let text = section_text(&section);
+    for company_data in ["API_KEY", "Payments", "Ada Lovelace", "TYPED_KEY"] {
+        assert!(!text.contains(company_data), "{company_data} in {text:?}");
+    }
+    let html = section.container.inner_html();
+    assert!(!html.contains("sk_typed_value"), "typed value in the DOM");
+}
+
+#[wasm_bindgen_test]
+async fn sign_out_focuses_message() {
+    let (section, _mock) = mount_section_with_session(json!([{ "status": 204 }])).await;
+    let button: HtmlButtonElement = section.find(SIGN_OUT_BUTTON);
+    button.focus().expect("focus Sign out");
+
+    button.click();
+    assert!(
+        wait_until_signed_out(&section).await,
+        "no signed-out message"
+    );
+    sleep(100).await;
+
+    let focused = focused_element().expect("an element has the focus");
+    assert!(
+        focused.class_list().contains("secrets-notice"),
+        "focus on {}",
+        focused.outer_html()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn sign_out_unauthorized_counts_as_success() {
+    let response = json!([{
+        "status": 401,
+        "body": error_body(ErrorCode::Unauthorized, "No valid credential."),
+    }]);
+    let (section, _mock) = mount_section_with_session(response).await;
+
+    section.find::<HtmlButtonElement>(SIGN_OUT_BUTTON).click();
+
+    assert!(
+        wait_until_signed_out(&section).await,
+        "no signed-out message"
+    );
+    assert!(!section.exists(EDITED_ROW), "list still shown");
+}
+
+#[wasm_bindgen_test]
+async fn sign_out_failure_keeps_section() {
+    let not_a_session = "This request is authenticated by an API token, not a browser session.";
+    let cross_origin = "This change came from a page outside the Secrets section.";
+    // (case, responses, expected part of the error)
+    let cases = [
+        (
+            "not_a_session",
+            json!([{ "status": 400, "body": error_body(ErrorCode::NotASession, not_a_session) }]),
+            not_a_session,
+        ),
+        (
+            "cross_origin",
+            json!([{ "status": 403, "body": error_body(ErrorCode::CrossOrigin, cross_origin) }]),
+            cross_origin,
+        ),
+        (
+            "server error",
+            json!([{ "status": 500, "body": error_body(ErrorCode::Internal, "Internal error.") }]),
+            "HTTP status 500",
+        ),
+        ("network", json!([]), "Could not reach the server."),
+    ];
+    for (case, responses, expected) in cases {
+        let (section, mock) = mount_section_with_session(responses).await;
+        let button: HtmlButtonElement = section.find(SIGN_OUT_BUTTON);
+
+        button.click();
+        let failed = wait_until(|| !section.text(SIGN_OUT_ERROR).is_empty()).await;
+
+        assert!(failed, "{case}: no error");
+        assert_eq!(mock.count("DELETE", paths::SESSION_ROUTE), 1, "{case}");
+        let error = section.text(SIGN_OUT_ERROR);
+        assert!(error.starts_with("Could not sign out. "), "{case}: {error}");
+        assert!(error.contains(expected), "{case}: {error}");
+        assert!(
+            section.exists(&format!("{SIGN_OUT_ERROR}[role=alert]")),
+            "{case}"
+        );
+        assert!(!button.disabled(), "{case}: button stays disabled");
+        assert_eq!(button.text_content().as_deref(), Some("Sign out"), "{case}");
+        assert!(section.exists(EDITED_ROW), "{case}: list hidden");
+        assert!(section.exists("#secret-key"), "{case}: form hidden");
+        assert!(section.exists(".activity-event"), "{case}: activity hidden");
+        assert_eq!(section.text(".secrets-count"), "1 of 50", "{case}");
+        assert_eq!(section.text(".secrets-notice"), "", "{case}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn sign_out_ignores_late_save() {
+    let (section, mock) = mount_section_with_session(json!([{ "status": 204 }])).await;
+    type_into(&section.key_input(), "NEW_KEY").await;
+    type_into(&section.value_input(), "v").await;
+
+    // The save responds after 500 ms, long after the sign-out.
+    section.save_button().click();
+    tick().await;
+    section.find::<HtmlButtonElement>(SIGN_OUT_BUTTON).click();
+    assert!(
+        wait_until_signed_out(&section).await,
+        "no signed-out message"
+    );
+    sleep(800).await;
+
+    assert_eq!(mock.count("POST", &secrets_path()), 1, "save not sent");
+    assert_eq!(section.text(".secrets-notice"), SIGNED_OUT_MESSAGE);
+    let text = section_text(&section);
+    assert!(!text.contains("NEW_KEY"), "{text:?}");
+    assert_eq!(mock.count("GET", &secrets_path()), 1, "list reloaded");
+    assert_eq!(mock.count("GET", &activity_path()), 1, "activity reloaded");
+}
+
+#[wasm_bindgen_test]
+async fn sign_out_hidden_when_disabled() {
+    let _mock = FetchMock::install(json!({
+        format!("GET {}", secrets_path()): [{ "status": 200, "body": list_body(&["A_KEY"], 50) }],
+    }));
+    let container = container();
+    let handle = mount_to(container.clone(), || {
+        view! {
+            <SecretsSection company=company() api=Api::new(UNREACHABLE_API) show_sign_out=false />
+        }
+    });
+    let section = Mounted {
+        container,
+        _handle: Box::new(handle),
+    };
+
+    assert!(
+        wait_for(&section, ".secret-row[data-key=A_KEY]").await,
+        "list not loaded"
+    );
+    assert!(section.exists(".secrets-count"), "no counter");
+    assert!(!section.exists(SIGN_OUT_BUTTON), "Sign out shown");
+}

@@ -1,8 +1,8 @@
 // One owner's whole visit: log in through a link, add, list and delete
-// secrets in the real SPA served by the real server.
+// secrets, and sign out, in the real SPA served by the real server.
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { api, bearerToken, canary, loginLink, pageTraces } from './helpers.js';
+import { api, baseUrl, bearerToken, canary, loginLink, pageTraces } from './helpers.js';
 
 const COMPANY = 'acme';
 const SECTION_PATH = `/companies/${COMPANY}/settings/secrets`;
@@ -330,4 +330,38 @@ test('activity lists added, updated and removed in order', async ({ page }) => {
     expect(text, `value found in ${place}`).not.toContain(value);
   }
   expect(consoleErrors).toEqual([]);
+});
+
+test('sign out ends the session for every copy of the cookie', async ({ page }) => {
+  await openSection(page);
+  const sessionCookies = (await page.context().cookies()).filter((cookie) => cookie.name === 'secrets_session');
+  expect(sessionCookies).toHaveLength(1);
+  const secretsUrl = `${baseUrl()}/api/v1/companies/${COMPANY}/secrets`;
+  // The cookie's value sent from outside the browser, like a stolen copy
+  // that signing out cannot clear.
+  const withOldCookie = () => fetch(secretsUrl, { headers: { cookie: `secrets_session=${sessionCookies[0].value}` } });
+  expect((await withOldCookie()).status).toBe(200);
+
+  const sessionResponses = [];
+  page.on('response', (response) => {
+    if (response.url() === `${baseUrl()}/api/v1/session`) {
+      sessionResponses.push(`${response.request().method()} ${response.status()}`);
+    }
+  });
+  await page.getByRole('button', { name: 'Sign out' }).click();
+
+  await expect(page.getByRole('status')).toHaveText('You are signed out. Open a new login link to sign in again.');
+  expect(sessionResponses).toEqual(['DELETE 204']);
+  await expect(page.getByRole('button', { name: 'Sign out' })).toHaveCount(0);
+  await expect(page.locator('.secret-form, .secrets-empty, .secret-row, .activity, .secrets-count')).toHaveCount(0);
+
+  // The browser dropped the cookie, and the server no longer accepts it.
+  const cookieNames = (await page.context().cookies()).map((cookie) => cookie.name);
+  expect(cookieNames).not.toContain('secrets_session');
+  expect((await page.request.get(secretsUrl)).status()).toBe(401);
+  expect((await withOldCookie()).status).toBe(401);
+
+  await page.reload();
+  await expect(page.getByText(/login link/i).first()).toBeVisible();
+  await expect(page.locator('.secrets-load-error').first()).toContainText('Your session has ended.');
 });

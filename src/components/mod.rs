@@ -8,6 +8,7 @@ mod secret_form;
 mod secret_list;
 mod secret_row;
 mod secrets_section;
+mod sign_out;
 mod value_field;
 
 pub use activity_item::ActivityItem;
@@ -18,4 +19,5 @@ pub use secret_form::SecretForm;
 pub use secret_list::SecretList;
 pub use secret_row::SecretRow;
 pub use secrets_section::SecretsSection;
+pub use sign_out::SignOut;
 pub use value_field::ValueField;

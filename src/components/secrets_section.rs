@@ -1,27 +1,42 @@
 //! The Secrets section of Company Settings: the list of a company's secrets
-//! above the form that adds one, and the activity list below both.
+//! above the form that adds one, the activity list below both, and a Sign
+//! out button in the header.
 
+use leptos::html;
 use leptos::prelude::*;
 use secrets_core::api::{SecretList as SecretListBody, SecretMetadata};
 use secrets_core::{CompanyId, SecretKey, MAX_SECRETS_PER_COMPANY};
 
 use crate::api::{Api, ApiError};
 use crate::components::load_error::LoadState;
-use crate::components::{ActivityList, LoadError, SecretForm, SecretList};
+use crate::components::{ActivityList, LoadError, SecretForm, SecretList, SignOut};
 
-/// Shows the Secrets section of one company: heading, counter, list, form
-/// and activity.
+/// Message that replaces the section once the session has ended.
+const SIGNED_OUT_MESSAGE: &str = "You are signed out. Open a new login link to sign in again.";
+
+/// Shows the Secrets section of one company: heading, counter, Sign out
+/// button, list, form and activity. After signing out it shows only the
+/// heading and a message.
 #[component]
 pub fn SecretsSection(
     /// Company whose secrets are shown.
     company: CompanyId,
     /// Client for the REST API.
     api: Api,
+    /// Whether the header shows a Sign out button that ends the browser
+    /// session. A shell that signs members in and out itself, or that
+    /// passes an `Api` with a bearer token, sets it to `false`. Defaults to
+    /// `true`.
+    #[prop(default = true)]
+    show_sign_out: bool,
 ) -> impl IntoView {
     let notice = RwSignal::new(None::<String>);
     // Increased after every confirmed change, so that the activity list
     // reloads its newest page.
     let activity_version = RwSignal::new(0_u32);
+    let signed_out = RwSignal::new(false);
+    let section_element: NodeRef<html::Section> = NodeRef::new();
+    let notice_element: NodeRef<html::P> = NodeRef::new();
 
     // The loaded list. Saves, description updates and deletes edit it in
     // place with what the server confirmed, instead of loading it again. A
@@ -57,10 +72,12 @@ pub fn SecretsSection(
     let at_limit = Signal::derive(move || listed.with(Vec::len) >= limit.get());
     let counter = move || format!("{} of {}", listed.with(Vec::len), limit.get());
 
-    // Callbacks from the rows and the form.
+    // Callbacks from the rows and the form. A change sent before the
+    // sign-out can complete after it, so these callbacks do nothing once
+    // signed out. Otherwise the notice would show a key again.
     let refresh_activity =
         move || activity_version.update(|version| *version = version.wrapping_add(1));
-    let on_saved = Callback::new(move |metadata: SecretMetadata| {
+    let on_saved = while_signed_in(signed_out, move |metadata: SecretMetadata| {
         notice.set(Some(format!("{} was added.", metadata.key)));
         let mut inserted = false;
         secrets.update(|loaded| {
@@ -76,7 +93,7 @@ pub fn SecretsSection(
         }
         refresh_activity();
     });
-    let on_updated = Callback::new(move |metadata: SecretMetadata| {
+    let on_updated = while_signed_in(signed_out, move |metadata: SecretMetadata| {
         notice.set(Some(format!(
             "The description of {} was saved.",
             metadata.key
@@ -89,19 +106,19 @@ pub fn SecretsSection(
         refresh_activity();
     });
     // The secret was deleted elsewhere, so the loaded list is out of date.
-    let on_not_found = Callback::new(move |key: SecretKey| {
+    let on_not_found = while_signed_in(signed_out, move |key: SecretKey| {
         notice.set(Some(format!(
             "{key} no longer exists, so the list of secrets is reloading."
         )));
         secrets.refetch();
         refresh_activity();
     });
-    let on_deleted = Callback::new(move |key: SecretKey| {
+    let on_deleted = while_signed_in(signed_out, move |key: SecretKey| {
         notice.set(Some(format!("{key} was deleted.")));
         secrets.update(|loaded| remove_secret(loaded, &key));
         refresh_activity();
     });
-    let on_already_deleted = Callback::new(move |key: SecretKey| {
+    let on_already_deleted = while_signed_in(signed_out, move |key: SecretKey| {
         notice.set(Some(format!("{key} was already deleted.")));
         secrets.update(|loaded| remove_secret(loaded, &key));
         refresh_activity();
@@ -109,11 +126,29 @@ pub fn SecretsSection(
     // The server stores secrets that the loaded list lacks, for example one
     // added in another tab, so load the list and the activity again. The
     // list then shows only what the server sent.
-    let on_conflict = Callback::new(move |()| {
+    let on_conflict = while_signed_in(signed_out, move |()| {
         secrets.refetch();
         refresh_activity();
     });
     let on_retry = Callback::new(move |()| secrets.refetch());
+    let on_signed_out = Callback::new(move |()| {
+        // Everything that can hold the focus leaves the page, so the focus
+        // moves to the message.
+        let had_focus = section_has_focus(section_element);
+        signed_out.set(true);
+        notice.set(Some(SIGNED_OUT_MESSAGE.to_owned()));
+        if had_focus {
+            request_animation_frame(move || {
+                if let Some(message) = notice_element.get_untracked() {
+                    _ = message.focus();
+                }
+            });
+        }
+    });
+    let signed_in = move || !signed_out.get();
+    let shows_counter = move || signed_in() && load_state.with(|state| *state == LoadState::Loaded);
+    let shows_sign_out = move || show_sign_out && signed_in();
+    let sign_out_api = api.clone();
 
     let list_view = {
         let api = api.clone();
@@ -141,32 +176,77 @@ pub fn SecretsSection(
         }
     };
 
+    // After signing out, only the heading and the notice stay, so the page
+    // keeps no key, description, member name or typed value of the company.
     view! {
-        <section class="secrets-section" aria-labelledby="secrets-heading">
+        <section class="secrets-section" aria-labelledby="secrets-heading" node_ref=section_element>
             <header class="secrets-header">
                 <h2 id="secrets-heading">"Secrets"</h2>
-                <Show when=move || load_state.with(|state| *state == LoadState::Loaded)>
+                <Show when=shows_counter>
                     <span class="secrets-count" title="Secrets stored, out of the company's limit">
                         {counter}
                     </span>
                 </Show>
+                <Show when=shows_sign_out>
+                    <SignOut api=sign_out_api.clone() on_signed_out />
+                </Show>
             </header>
-            <p class="secrets-intro">
-                "Every new task of this company can use these values, and so can any code that runs inside those tasks."
+            <Show when=signed_in>
+                <p class="secrets-intro">
+                    "Every new task of this company can use these values, and so can any code that runs inside those tasks."
+                </p>
+            </Show>
+            <p
+                class="secrets-notice"
+                role="status"
+                tabindex=move || signed_out.get().then_some("-1")
+                node_ref=notice_element
+            >
+                {move || notice.get()}
             </p>
-            <p class="secrets-notice" role="status">{move || notice.get()}</p>
-            {list_view}
-            <SecretForm
-                company=company.clone()
-                api=api.clone()
-                existing_keys
-                at_limit
-                on_saved
-                on_conflict
-            />
-            <ActivityList company api version=activity_version />
+            <Show when=signed_in>
+                {list_view.clone()}
+                <SecretForm
+                    company=company.clone()
+                    api=api.clone()
+                    existing_keys
+                    at_limit
+                    on_saved
+                    on_conflict
+                />
+                <ActivityList company=company.clone() api=api.clone() version=activity_version />
+            </Show>
         </section>
     }
+}
+
+/// Returns a callback that runs `handler` only while the owner has not
+/// signed out.
+fn while_signed_in<T: 'static>(
+    signed_out: RwSignal<bool>,
+    handler: impl Fn(T) + Send + Sync + 'static,
+) -> Callback<T> {
+    Callback::new(move |input| {
+        if !signed_out.get_untracked() {
+            handler(input);
+        }
+    })
+}
+
+/// Returns `true` when the keyboard focus is inside the section, or
+/// nowhere. Under the HTML focus fixup rule, the Sign out button loses the
+/// focus to `<body>` when it becomes disabled while its request runs, so
+/// focus on `<body>` counts as the section's.
+fn section_has_focus(section: NodeRef<html::Section>) -> bool {
+    let focused = document()
+        .active_element()
+        .filter(|element| Some(element) != document().body().map(Into::into).as_ref());
+    let Some(focused) = focused else {
+        return true;
+    };
+    section
+        .get_untracked()
+        .is_some_and(|section| section.contains(Some(&focused)))
 }
 
 /// Inserts `metadata` into `list`, replacing a secret with the same key,
