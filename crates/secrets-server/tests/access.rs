@@ -524,3 +524,48 @@ async fn logout_rejects_cross_site_and_api_token() {
         .expect("sent");
     assert_eq!(response.status(), 200, "the API token still works");
 }
+
+#[tokio::test]
+async fn store_rechecks_access_inside_writes() {
+    let setup = Setup::new().await;
+    setup.seed("alpha");
+    let store = setup.server.store();
+    let alpha = company_id("alpha");
+    let key: secrets_core::SecretKey = "KEY_A".parse().expect("valid key");
+    let description = secrets_core::Description::parse("changed").expect("valid");
+    let new_secret = || {
+        let request: secrets_core::api::CreateSecretRequest =
+            serde_json::from_value(json!({ "key": "LATE_KEY", "value": "v" })).expect("request");
+        request.validate().expect("valid")
+    };
+
+    // A member of another conglomerate, as if authorization had been skipped.
+    let bob = &setup.bob;
+    assert!(matches!(
+        store.create_secret(&alpha, bob, &new_secret()),
+        Err(secrets_server::store::StoreError::AccessRevoked)
+    ));
+
+    // A member removed after its request was authorized.
+    let before = setup.snapshot();
+    store
+        .remove_member(
+            &setup.ana.conglomerate,
+            &MemberName::parse("ana").expect("valid"),
+        )
+        .expect("remove");
+    let ana = &setup.ana;
+    assert!(matches!(
+        store.create_secret(&alpha, ana, &new_secret()),
+        Err(secrets_server::store::StoreError::AccessRevoked)
+    ));
+    assert!(matches!(
+        store.update_description(&alpha, ana, &key, &description),
+        Err(secrets_server::store::StoreError::AccessRevoked)
+    ));
+    assert!(matches!(
+        store.delete_secret(&alpha, ana, &key),
+        Err(secrets_server::store::StoreError::AccessRevoked)
+    ));
+    assert_eq!(setup.snapshot(), before);
+}

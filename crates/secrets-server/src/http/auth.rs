@@ -93,9 +93,9 @@ impl FromRequestParts<AppState> for Writer {
 /// another conglomerate all produce the same [`AppError::CompanyNotFound`],
 /// so responses do not reveal which companies exist.
 ///
-/// NOTE: authentication, this check and the operation each run their own
-/// query on their own connection, so a member removed in between can still
-/// complete the request that is already past this check.
+/// Authentication, this check and the operation each run their own query,
+/// so every change checks the membership again inside its transaction.
+/// A read that is already past this check completes.
 pub async fn authorize(
     state: &AppState,
     member: &Member,

@@ -112,6 +112,7 @@ impl AppError {
             StoreError::DuplicateKey => Self::DuplicateKey,
             StoreError::LimitReached => Self::LimitReached,
             StoreError::SecretNotFound => Self::SecretNotFound,
+            StoreError::AccessRevoked => Self::Unauthorized,
             source => Self::Internal {
                 operation,
                 company: company.cloned(),

@@ -5,6 +5,7 @@ use secrets_core::api::{ActivityAction, NewSecret, SecretMetadata};
 use secrets_core::{CompanyId, MAX_SECRETS_PER_COMPANY};
 
 use super::activity::record_event;
+use super::members::check_still_allowed;
 use super::{format_timestamp, now, Member, Store, StoreError};
 use crate::crypto::value_associated_data;
 
@@ -25,6 +26,8 @@ impl Store {
         secret: &NewSecret,
     ) -> Result<SecretMetadata, StoreError> {
         let (metadata, data_key) = self.write(|transaction| {
+            check_still_allowed(transaction, member, company)?;
+
             // Check the key first: "already exists" helps the owner more
             // than "limit reached" when both apply.
             let key_count: i64 = transaction.query_row(

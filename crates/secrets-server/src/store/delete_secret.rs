@@ -5,6 +5,7 @@ use secrets_core::api::ActivityAction;
 use secrets_core::{CompanyId, SecretKey};
 
 use super::activity::record_event;
+use super::members::check_still_allowed;
 use super::{now, Member, Store, StoreError};
 
 impl Store {
@@ -17,6 +18,8 @@ impl Store {
         key: &SecretKey,
     ) -> Result<(), StoreError> {
         self.write(|transaction| {
+            check_still_allowed(transaction, member, company)?;
+
             let deleted = transaction.execute(
                 "DELETE FROM secrets WHERE company_id = ?1 AND key = ?2",
                 params![company.as_str(), key.as_str()],

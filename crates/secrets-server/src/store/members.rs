@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use secrets_core::{is_direction_control, CompanyId};
 
 use super::organization::conglomerate_from_column;
@@ -217,6 +217,31 @@ impl Store {
             )?;
             find_active_member(transaction, &conglomerate, name)
         })
+    }
+}
+
+/// Checks, inside a write transaction, that `member` is still a member and
+/// may manage `company`. The HTTP layer authorized the request before the
+/// transaction began, so this closes the gap in which an operator could
+/// remove the member or the request could outlive its authorization.
+pub(super) fn check_still_allowed(
+    transaction: &Transaction<'_>,
+    member: &Member,
+    company: &CompanyId,
+) -> Result<(), StoreError> {
+    let allowed = transaction
+        .query_row(
+            "SELECT 1 FROM members m JOIN companies c ON c.conglomerate_id = m.conglomerate_id
+             WHERE m.id = ?1 AND m.removed_at IS NULL AND c.id = ?2",
+            params![member.id, company.as_str()],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if allowed {
+        Ok(())
+    } else {
+        Err(StoreError::AccessRevoked)
     }
 }
 

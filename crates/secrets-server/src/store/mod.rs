@@ -100,6 +100,10 @@ pub enum StoreError {
         /// The member's name.
         name: String,
     },
+    /// The member was removed, or lost access to the company, after the
+    /// request was authorized.
+    #[error("the member no longer has access to this company")]
+    AccessRevoked,
     /// No API token has this ID.
     #[error("no API token has the ID {0}; `secrets-server token list` shows a member's tokens")]
     TokenNotFound(i64),

@@ -6,6 +6,7 @@ use secrets_core::{CompanyId, Description, SecretKey};
 
 use super::activity::record_event;
 use super::list_secrets::metadata_from_row;
+use super::members::check_still_allowed;
 use super::{now, Member, Store, StoreError};
 
 impl Store {
@@ -22,6 +23,8 @@ impl Store {
         description: &Description,
     ) -> Result<SecretMetadata, StoreError> {
         self.write(|transaction| {
+            check_still_allowed(transaction, member, company)?;
+
             let changed = transaction.execute(
                 "UPDATE secrets SET description = ?3
                  WHERE company_id = ?1 AND key = ?2 AND description <> ?3",
