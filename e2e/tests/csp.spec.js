@@ -133,12 +133,12 @@ test.describe('framing', () => {
 
     // Another origin gets the browser's error page in the frame, and
     // Chromium reports the frame-ancestors directive that blocked it.
-    const refused = page.waitForEvent('console', {
+    const blockedMessage = page.waitForEvent('console', {
       predicate: (message) => message.text().includes('frame-ancestors'),
       timeout: 10_000,
     });
     await page.goto(`${otherShell.origin}/?src=${encodeURIComponent(sectionUrl)}`);
-    expect((await refused).text()).toContain(`frame-ancestors ${allowedShell.origin}`);
+    expect((await blockedMessage).text()).toContain(`frame-ancestors ${allowedShell.origin}`);
     const frame = page.frames().find((candidate) => candidate !== page.mainFrame());
     expect(frame.url()).toBe('chrome-error://chromewebdata/');
     await expect(page.frameLocator('iframe').getByRole('heading', { name: 'Secrets' })).toHaveCount(0);
@@ -148,12 +148,12 @@ test.describe('framing', () => {
     await signIn(page, loginLink(COMPANY, 'owner'), COMPANY);
     const sectionUrl = `${baseUrl()}${SECTION_PATH(COMPANY)}`;
 
-    const refused = page.waitForEvent('console', {
+    const blockedMessage = page.waitForEvent('console', {
       predicate: (message) => message.text().includes('frame-ancestors'),
       timeout: 10_000,
     });
     await page.goto(`${allowedShell.origin}/?src=${encodeURIComponent(sectionUrl)}`);
-    expect((await refused).text()).toContain("frame-ancestors 'none'");
+    expect((await blockedMessage).text()).toContain("frame-ancestors 'none'");
     const frame = page.frames().find((candidate) => candidate !== page.mainFrame());
     expect(frame.url()).toBe('chrome-error://chromewebdata/');
     await expect(page.frameLocator('iframe').getByRole('heading', { name: 'Secrets' })).toHaveCount(0);

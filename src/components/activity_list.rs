@@ -12,8 +12,8 @@ use crate::components::{ActivityItem, LoadError};
 
 /// Maximum number of extra requests that a reload of the newest page makes
 /// to join the older pages already shown. At the default page size,
-/// [`secrets_core::api::ACTIVITY_PAGE_DEFAULT`] (20), the join holds across
-/// 100 new events.
+/// [`secrets_core::api::ACTIVITY_PAGE_DEFAULT`] (20), the join works for up
+/// to 100 new events.
 const MAX_JOIN_REQUESTS: usize = 5;
 
 /// Section that lists a company's activity events, newest first, with a

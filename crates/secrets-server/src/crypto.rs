@@ -406,8 +406,8 @@ impl fmt::Display for KeyId {
 
 /// Returns the text of the environment variable `name`, which contains a
 /// key, in memory that is zeroed on drop. The text is converted in place,
-/// so no copy is left behind; text that is not UTF-8 is zeroed and returned
-/// empty, which no key parser accepts.
+/// so no copy is left behind. Text that is not UTF-8 is zeroed and
+/// returned empty, which no key parser accepts.
 pub fn environment_key_text(name: &str) -> Option<Zeroizing<String>> {
     let text = std::env::var_os(name)?;
     match text.into_string() {

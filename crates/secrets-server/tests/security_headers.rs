@@ -154,11 +154,11 @@ fn assert_security_headers(
     );
 }
 
-/// Sends one request of every kind of response that the router sends and
-/// checks the status and the security headers of each response: API successes and
-/// errors, 404 and 405, the SPA's files and its index.html on every path
-/// that serves it, the login pages and the page shown when the SPA is not
-/// built. `login_link` must be unused; the check signs in with it.
+/// Sends one request for every kind of response that the router sends, and
+/// checks the status and the security headers of each response. The kinds
+/// are API successes and errors, 404 and 405, the SPA's files and its
+/// index.html on every path that serves it, the login pages and the page
+/// shown when the SPA is not built. `login_link` must be unused; the check signs in with it.
 async fn check_every_response_kind(
     base_url: &str,
     dist_dir: &Path,

@@ -119,7 +119,7 @@ pub async fn authorize(
 /// credential, not as an absent one, so it is never ignored in favor of a
 /// cookie.
 ///
-/// A repeated `Authorization` header or session cookie is rejected as
+/// Rejects a repeated `Authorization` header or session cookie as
 /// ambiguous. Cookies do not separate ports, so a page on another port of
 /// this host can set a session cookie of its own with a longer `Path`,
 /// which browsers send before the member's (RFC 6265, section 5.4). Taking

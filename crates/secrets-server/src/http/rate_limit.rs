@@ -49,8 +49,8 @@ struct Bucket {
 
 impl RateLimiter {
     /// Creates a limiter in which every member starts with a full bucket.
-    /// A burst of 0 counts as 1, because a bucket that holds no token would
-    /// reject every change while promising a time to retry.
+    /// A burst of 0 counts as 1, because a bucket with room for no token
+    /// would reject every change while promising a time to retry.
     pub fn new(limit: WriteRateLimit) -> Self {
         Self {
             limit: WriteRateLimit {
@@ -170,7 +170,7 @@ mod tests {
         }
         let later = start + Duration::from_secs(5);
         assert!(limiter.try_acquire(-1, later).is_ok());
-        let kept = limiter.buckets.lock().expect("not poisoned").len();
-        assert_eq!(kept, 1);
+        let remaining = limiter.buckets.lock().expect("not poisoned").len();
+        assert_eq!(remaining, 1);
     }
 }

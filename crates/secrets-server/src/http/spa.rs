@@ -50,10 +50,11 @@ pub(super) async fn serve_index(State(state): State<AppState>, uri: Uri) -> Resp
     }
 }
 
-/// Longest file name that Linux file systems accept, in bytes (`NAME_MAX`).
+/// Maximum length of a file name on Linux file systems, in bytes
+/// (`NAME_MAX`).
 const MAX_FILE_NAME_BYTES: usize = 255;
 
-/// Longest path that Linux accepts, in bytes (`PATH_MAX`).
+/// Maximum length of a path on Linux, in bytes (`PATH_MAX`).
 const MAX_PATH_BYTES: usize = 4096;
 
 /// Middleware before the SPA's files that sends index.html for a path that
