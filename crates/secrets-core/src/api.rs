@@ -8,7 +8,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::{Description, DescriptionError, KeyError, SecretKey, SecretValue, ValueError};
+use crate::sealed::{SealedValue, SealedValueError};
+use crate::{Description, DescriptionError, KeyError, SecretKey};
 
 /// Paths of the REST API, named once for the server's router and the SPA's
 /// client.
@@ -23,6 +24,22 @@ pub mod paths {
 
     /// Router pattern of a company's activity events, newest first.
     pub const ACTIVITY_ROUTE: &str = "/api/v1/companies/{company}/activity";
+
+    /// Router pattern of a company's public key, which clients seal values
+    /// to.
+    pub const PUBLIC_KEY_ROUTE: &str = "/api/v1/companies/{company}/public-key";
+
+    /// Router pattern of a company's tasks; a runner `POST`s to start one.
+    pub const TASKS_ROUTE: &str = "/api/v1/companies/{company}/tasks";
+
+    /// Router pattern of a task's secrets, with their values.
+    pub const TASK_SECRETS_ROUTE: &str = "/api/v1/tasks/{task}/secrets";
+
+    /// Router pattern of a task's catalog: keys and descriptions only.
+    pub const TASK_CATALOG_ROUTE: &str = "/api/v1/tasks/{task}/catalog";
+
+    /// Router pattern that ends a task and its token.
+    pub const TASK_FINISH_ROUTE: &str = "/api/v1/tasks/{task}/finish";
 
     /// Path of the current browser session; `DELETE` ends it (logout).
     pub const SESSION_ROUTE: &str = "/api/v1/session";
@@ -55,6 +72,32 @@ pub mod paths {
         }
     }
 
+    /// Returns the path of a company's public key.
+    pub fn public_key(company: &CompanyId) -> String {
+        format!("/api/v1/companies/{company}/public-key")
+    }
+
+    /// Returns the path that starts a task of a company.
+    pub fn tasks(company: &CompanyId) -> String {
+        format!("/api/v1/companies/{company}/tasks")
+    }
+
+    /// Returns the path of a task's secrets. Task IDs are hexadecimal, so
+    /// they need no escaping.
+    pub fn task_secrets(task: &str) -> String {
+        format!("/api/v1/tasks/{task}/secrets")
+    }
+
+    /// Returns the path of a task's catalog.
+    pub fn task_catalog(task: &str) -> String {
+        format!("/api/v1/tasks/{task}/catalog")
+    }
+
+    /// Returns the path that finishes a task.
+    pub fn task_finish(task: &str) -> String {
+        format!("/api/v1/tasks/{task}/finish")
+    }
+
     /// Returns the SPA route of a company's Secrets section.
     pub fn section(company: &CompanyId) -> String {
         format!("/companies/{company}/settings/secrets")
@@ -72,6 +115,10 @@ pub struct SecretMetadata {
     pub created_at: String,
     /// Name of the member who added the secret.
     pub created_by: String,
+    /// When the value was last handed to a task, in RFC 3339 format, UTC;
+    /// `None` when no task has received it yet.
+    #[serde(default)]
+    pub last_used_at: Option<String>,
 }
 
 /// Body of `GET /api/v1/companies/{company}/secrets`.
@@ -83,18 +130,33 @@ pub struct SecretList {
     pub limit: usize,
 }
 
+/// Body of `GET /api/v1/companies/{company}/public-key`: the key that
+/// clients seal values to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicKeyResponse {
+    /// Names the key; a create request sends it back beside the sealed
+    /// value.
+    pub key_id: String,
+    /// The X25519 public key, 32 bytes in standard base64.
+    pub public_key: String,
+}
+
 /// Body of `POST /api/v1/companies/{company}/secrets`.
 ///
-/// Fields are unvalidated text so that the server can reject each invalid
-/// field with its own message; [`CreateSecretRequest::validate`] turns the
-/// request into a [`NewSecret`]. The value is held in memory that is zeroed
-/// on drop, and `Debug` hides it.
-#[derive(Serialize, Deserialize)]
+/// The value arrives sealed to the company's public key (see
+/// [`crate::sealed`]), so the server cannot read it. Fields are unvalidated
+/// text so that the server can reject each invalid field with its own
+/// message; [`CreateSecretRequest::validate`] turns the request into a
+/// [`NewSecret`]. A body with a plaintext `value` field is rejected with
+/// [`ErrorCode::PlaintextValue`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CreateSecretRequest {
     /// The key, exactly as the owner typed it (the API does not fold case).
     pub key: String,
-    /// The value's plaintext.
-    pub value: Zeroizing<String>,
+    /// The sealed box of the value, in standard base64.
+    pub sealed_value: String,
+    /// The [`PublicKeyResponse::key_id`] of the key that sealed the value.
+    pub key_id: String,
     /// The description; missing means empty.
     #[serde(default)]
     pub description: String,
@@ -105,11 +167,21 @@ pub struct CreateSecretRequest {
 pub struct NewSecret {
     /// The validated key.
     pub key: SecretKey,
-    /// The validated value.
-    pub value: SecretValue,
+    /// The sealed value, whose length passed the value limits.
+    pub sealed_value: SealedValue,
+    /// The key id the client sealed with; the server checks that it is the
+    /// company's current one.
+    pub key_id: String,
     /// The validated description.
     pub description: Description,
 }
+
+/// Message of [`ErrorCode::PlaintextValue`].
+pub const PLAINTEXT_VALUE_MESSAGE: &str = "The value must be sealed before it is sent, so that the server never receives it in plaintext. Seal it to the company's public key (GET /api/v1/companies/{company}/public-key) as a libsodium sealed box, and send it in base64 as \"sealed_value\" with the \"key_id\". The `secrets add` command does this for you.";
+
+/// Message of [`ErrorCode::StalePublicKey`].
+pub const STALE_PUBLIC_KEY_MESSAGE: &str =
+    "The company's public key has changed. Fetch it again and seal the value with the new key.";
 
 /// Reason why a create request is invalid: the first invalid field, checked
 /// in the order key, value, description.
@@ -118,9 +190,10 @@ pub enum ValidationError {
     /// The key is invalid.
     #[error(transparent)]
     Key(#[from] KeyError),
-    /// The value is invalid.
+    /// The sealed value is invalid, or its length shows that the value is
+    /// empty or too large.
     #[error(transparent)]
-    Value(#[from] ValueError),
+    Value(#[from] SealedValueError),
     /// The description is invalid.
     #[error(transparent)]
     Description(#[from] DescriptionError),
@@ -141,24 +214,14 @@ impl CreateSecretRequest {
     /// Validates every field and returns the secret to store.
     pub fn validate(self) -> Result<NewSecret, ValidationError> {
         let key = SecretKey::parse(&self.key)?;
-        let value = SecretValue::new(self.value)?;
+        let sealed_value = SealedValue::from_base64(&self.sealed_value)?;
         let description = Description::parse(&self.description)?;
         Ok(NewSecret {
             key,
-            value,
+            sealed_value,
+            key_id: self.key_id,
             description,
         })
-    }
-}
-
-impl fmt::Debug for CreateSecretRequest {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter
-            .debug_struct("CreateSecretRequest")
-            .field("key", &self.key)
-            .field("value", &"<redacted>")
-            .field("description", &self.description)
-            .finish()
     }
 }
 
@@ -175,6 +238,91 @@ pub struct UpdateSecretRequest {
 
 /// Message of [`ErrorCode::ValueWriteOnce`].
 pub const VALUE_WRITE_ONCE_MESSAGE: &str = "Values are write-once, so this request cannot change one. To replace a value, delete the secret and add it again with the same key.";
+
+/// Body of `POST /api/v1/companies/{company}/tasks`: a started task. The
+/// task token is shown only here; it reads the task's secrets until the
+/// task finishes or expires.
+#[derive(Serialize, Deserialize)]
+pub struct StartedTask {
+    /// The task's ID: 32 hexadecimal digits.
+    pub task_id: String,
+    /// Bearer token of the task.
+    pub task_token: Zeroizing<String>,
+    /// When the task and its token expire, in RFC 3339 format, UTC.
+    pub expires_at: String,
+}
+
+impl fmt::Debug for StartedTask {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("StartedTask")
+            .field("task_id", &self.task_id)
+            .field("task_token", &"<redacted>")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// One entry of a task's catalog: what an agent may read to pick a secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogEntry {
+    /// The secret's key, which is also its environment variable's name.
+    pub key: SecretKey,
+    /// The secret's description; empty when there is none.
+    pub description: Description,
+}
+
+/// Body of `GET /api/v1/tasks/{task}/catalog`: the secrets of the task's
+/// snapshot, without values, sorted by key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskCatalog {
+    /// The secrets the task has.
+    pub secrets: Vec<CatalogEntry>,
+}
+
+/// A secret handed to a task, with its value.
+#[derive(Serialize, Deserialize)]
+pub struct TaskSecret {
+    /// The secret's key.
+    pub key: SecretKey,
+    /// The secret's description.
+    pub description: Description,
+    /// The value, byte for byte as the owner saved it.
+    pub value: Zeroizing<String>,
+}
+
+impl fmt::Debug for TaskSecret {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("TaskSecret")
+            .field("key", &self.key)
+            .field("description", &self.description)
+            .field("value", &"<redacted>")
+            .finish()
+    }
+}
+
+/// A secret of the snapshot whose sealed value could not be opened as text,
+/// because a client sealed it to another key or sealed bytes that are not
+/// UTF-8.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnreadableSecret {
+    /// The secret's key.
+    pub key: SecretKey,
+    /// Why the value cannot be handed over, for the task's log.
+    pub reason: String,
+}
+
+/// Body of `GET /api/v1/tasks/{task}/secrets`: the task's snapshot with the
+/// values opened, sorted by key.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TaskSecrets {
+    /// The secrets, with values.
+    pub secrets: Vec<TaskSecret>,
+    /// Secrets of the snapshot that could not be opened.
+    #[serde(default)]
+    pub unreadable: Vec<UnreadableSecret>,
+}
 
 /// Kind of change that an activity event records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -249,6 +397,11 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// 422: a description update also tried to change the value.
     ValueWriteOnce,
+    /// 422: a create request sent the value in plaintext instead of sealed.
+    PlaintextValue,
+    /// 409: the value was sealed to a public key that is no longer the
+    /// company's.
+    StalePublicKey,
     /// 400: a query parameter is invalid.
     InvalidQuery,
     /// 400: logout was requested with an API token instead of a browser
@@ -292,36 +445,49 @@ mod tests {
     use crate::CompanyId;
 
     #[test]
-    fn create_request_debug_hides_value() {
-        let request: CreateSecretRequest =
-            serde_json::from_str(r#"{"key":"API_KEY","value":"canary-77"}"#).expect("valid JSON");
-        let printed = format!("{request:?}");
+    fn task_secret_debug_hides_value() {
+        let secret: TaskSecret =
+            serde_json::from_str(r#"{"key":"API_KEY","description":"","value":"canary-77"}"#)
+                .expect("valid JSON");
+        let printed = format!("{secret:?}");
         assert!(!printed.contains("canary"), "{printed}");
         assert!(printed.contains("API_KEY"), "{printed}");
+        let task: StartedTask =
+            serde_json::from_str(r#"{"task_id":"ab","task_token":"canary-78","expires_at":"t"}"#)
+                .expect("valid JSON");
+        assert!(!format!("{task:?}").contains("canary"));
     }
 
     #[test]
     fn create_request_validates_in_field_order() {
         let request = CreateSecretRequest {
             key: "api_key".to_owned(),
-            value: Zeroizing::new(String::new()),
+            sealed_value: String::new(),
+            key_id: "k".to_owned(),
             description: "x".repeat(300),
         };
         let error = request.validate().expect_err("invalid key");
         assert_eq!(error, ValidationError::Key(KeyError::InvalidCharacters));
         assert_eq!(error.code(), ErrorCode::InvalidKey);
+
+        let request = CreateSecretRequest {
+            key: "API_KEY".to_owned(),
+            sealed_value: "bm90IHNlYWxlZA==".to_owned(),
+            key_id: "k".to_owned(),
+            description: "x".repeat(300),
+        };
+        let error = request.validate().expect_err("invalid value");
+        assert_eq!(error, ValidationError::Value(SealedValueError::NotSealed));
+        assert_eq!(error.code(), ErrorCode::InvalidValue);
     }
 
     #[test]
-    fn create_request_valid_keeps_value() {
-        let request = CreateSecretRequest {
-            key: "PEM".to_owned(),
-            value: Zeroizing::new("line 1\nline 2\n".to_owned()),
-            description: String::new(),
-        };
-        let secret = request.validate().expect("valid request");
-        assert_eq!(secret.value.expose(), "line 1\nline 2\n");
-        assert!(secret.description.is_empty());
+    fn metadata_without_last_use_reads_as_never_used() {
+        let metadata: SecretMetadata = serde_json::from_str(
+            r#"{"key":"API_KEY","description":"","created_at":"t","created_by":"owner"}"#,
+        )
+        .expect("valid JSON");
+        assert_eq!(metadata.last_used_at, None);
     }
 
     #[test]

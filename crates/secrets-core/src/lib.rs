@@ -13,7 +13,13 @@
 //!   it was saved.
 //! - The **description** is a short plain-text note that helps an agent pick
 //!   the right secret ([`Description`]).
+//! - A **sealed value** is a value encrypted by the client to its company's
+//!   public key ([`sealed::SealedValue`]); the server stores only sealed
+//!   values and opens them only for a task.
 //! - A **member** is a person who may manage a company's secrets.
+//! - A **runner** is the credential that starts the company's **tasks**; a
+//!   task gets a snapshot of the company's secrets, with their values, as
+//!   they were when it started.
 //! - An **activity event** records that a member added, updated or removed a
 //!   secret, with the key and the time, never the value.
 //!
@@ -24,6 +30,7 @@ pub mod api;
 mod company;
 mod description;
 mod key;
+pub mod sealed;
 mod value;
 
 pub use company::{CompanyId, CompanyIdError};

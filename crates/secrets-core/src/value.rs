@@ -24,12 +24,7 @@ pub enum ValueError {
     Empty,
 
     /// The value is larger than [`VALUE_MAX_BYTES`].
-    #[error(
-        "Values can be at most {} bytes ({} KB). This one has {} bytes.",
-        crate::group_thousands(VALUE_MAX_BYTES),
-        VALUE_MAX_BYTES / 1024,
-        crate::group_thousands(*bytes)
-    )]
+    #[error("{}", value_too_large_message(*bytes))]
     TooLarge {
         /// Size of the rejected value, in bytes of UTF-8.
         bytes: usize,
@@ -59,6 +54,17 @@ impl SecretValue {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+}
+
+/// Returns the message for a value of `bytes` bytes, more than
+/// [`VALUE_MAX_BYTES`].
+pub(crate) fn value_too_large_message(bytes: usize) -> String {
+    format!(
+        "Values can be at most {} bytes ({} KB). This one has {} bytes.",
+        crate::group_thousands(VALUE_MAX_BYTES),
+        VALUE_MAX_BYTES / 1024,
+        crate::group_thousands(bytes)
+    )
 }
 
 /// Checks `plaintext` against the rules for values without copying it.
