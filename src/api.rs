@@ -4,20 +4,32 @@
 //! Requests go to the same origin by default, so the browser sends the
 //! session cookie without further setup. A dashboard shell that embeds the
 //! section on another origin passes a base URL and a bearer token instead.
+//!
+//! Values leave the browser only sealed. [`Api::create_secret`] seals each
+//! value to its company's public key, so the create request carries
+//! ciphertext that the server cannot open while it handles the request.
+
+mod public_keys;
 
 use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use secrets_core::api::{
-    paths, ActivityPage, CreateSecretRequest, ErrorBody, ErrorCode, SecretList, SecretMetadata,
-    UpdateSecretRequest,
+    paths, ActivityPage, CreateSecretRequest, ErrorBody, ErrorCode, PublicKeyResponse, SecretList,
+    SecretMetadata, UpdateSecretRequest,
 };
-use secrets_core::{CompanyId, Description, SecretKey};
+use secrets_core::sealed::SealingKey;
+use secrets_core::{CompanyId, Description, SecretKey, SecretValue};
 use serde::de::DeserializeOwned;
 use web_sys::RequestCache;
 use zeroize::Zeroizing;
 
+use self::public_keys::PublicKeyCache;
+
 /// Handle on the REST API: where it is and how to authenticate.
+///
+/// Clones share one cache of the companies' public keys, so a page that
+/// keeps one handle, and clones of it, fetches each company's key once.
 #[derive(Clone, Default)]
 pub struct Api {
     /// Origin and path prefix put before every API path, without a trailing
@@ -26,6 +38,21 @@ pub struct Api {
     /// Token sent as `Authorization: Bearer …`; `None` relies on the
     /// same-origin session cookie.
     bearer_token: Option<Zeroizing<String>>,
+    /// The public keys fetched so far, per company.
+    public_keys: PublicKeyCache,
+}
+
+/// A validated secret to create, whose value stays plaintext until
+/// [`Api::create_secret`] seals it. The value is zeroed on drop, and
+/// `Debug` hides it.
+#[derive(Debug)]
+pub struct UnsealedSecret {
+    /// The key.
+    pub key: SecretKey,
+    /// The value's plaintext, whose size was checked before sealing.
+    pub value: SecretValue,
+    /// The description; empty for none.
+    pub description: Description,
 }
 
 impl Api {
@@ -40,6 +67,7 @@ impl Api {
         Self {
             base_url,
             bearer_token: None,
+            public_keys: PublicKeyCache::default(),
         }
     }
 
@@ -56,22 +84,76 @@ impl Api {
         decode_json(response).await
     }
 
-    /// Creates a secret and returns its metadata as the server stored it.
+    /// Seals the value of `secret` to the company's public key, creates the
+    /// secret and returns its metadata as the server stored it.
+    ///
+    /// The first save of a company fetches its public key, and later saves
+    /// reuse it. When the server responds 409 `stale_public_key` because
+    /// the company has a new key, this function drops the old key, fetches
+    /// the new one and sends the request once more, sealed to it. A second
+    /// stale key yields [`ApiError::StalePublicKey`].
     pub async fn create_secret(
         &self,
         company: &CompanyId,
-        request: &CreateSecretRequest,
+        secret: &UnsealedSecret,
     ) -> Result<SecretMetadata, ApiError> {
-        // Serialize into a buffer that is zeroed on drop, because the body
-        // contains the value; `RequestBuilder::json` would leave a plain
-        // `String` copy behind.
-        let body = serde_json::to_string(request)
-            .map(Zeroizing::new)
-            .map_err(|_| ApiError::InvalidRequest)?;
+        let sealing_key = self.sealing_key(company).await?;
+        let result = self.send_sealed(company, secret, &sealing_key).await;
+        if !is_stale_public_key(&result) {
+            return result;
+        }
+
+        // The server has a newer key than the cached one, so fetch it and
+        // seal the value again.
+        log::info!(
+            "Public key {} of company {company} is stale; fetching the new key and saving again.",
+            sealing_key.key_id()
+        );
+        self.public_keys
+            .remove_if_current(company, sealing_key.key_id());
+        let sealing_key = self.sealing_key(company).await?;
+        let result = self.send_sealed(company, secret, &sealing_key).await;
+        if is_stale_public_key(&result) {
+            self.public_keys
+                .remove_if_current(company, sealing_key.key_id());
+            return Err(ApiError::StalePublicKey);
+        }
+        result
+    }
+
+    /// Returns the company's cached public key, or fetches the key and
+    /// caches it.
+    async fn sealing_key(&self, company: &CompanyId) -> Result<SealingKey, ApiError> {
+        if let Some(sealing_key) = self.public_keys.get(company) {
+            return Ok(sealing_key);
+        }
+        let request = self.authorize(Request::get(&self.url(&paths::public_key(company))));
+        let response = request.send().await.map_err(|_| ApiError::Network)?;
+        let body: PublicKeyResponse = decode_json(response).await?;
+        let sealing_key = SealingKey::from_base64(&body.key_id, &body.public_key)
+            .map_err(|_| ApiError::InvalidResponse)?;
+        self.public_keys
+            .insert(company.clone(), sealing_key.clone());
+        Ok(sealing_key)
+    }
+
+    /// Seals the value of `secret` to `sealing_key` and sends the create
+    /// request. The body holds only the sealed box, so it is not zeroed.
+    async fn send_sealed(
+        &self,
+        company: &CompanyId,
+        secret: &UnsealedSecret,
+        sealing_key: &SealingKey,
+    ) -> Result<SecretMetadata, ApiError> {
+        let body = CreateSecretRequest {
+            key: secret.key.to_string(),
+            sealed_value: sealing_key.seal(&secret.value).to_base64(),
+            key_id: sealing_key.key_id().to_owned(),
+            description: secret.description.to_string(),
+        };
         let request = self
             .authorize(Request::post(&self.url(&paths::secrets(company))))
-            .header("Content-Type", "application/json")
-            .body(body.as_str())
+            .json(&body)
             .map_err(|_| ApiError::InvalidRequest)?;
         let response = request.send().await.map_err(|_| ApiError::Network)?;
         decode_json(response).await
@@ -133,7 +215,8 @@ impl Api {
 
     /// Ends the browser session of the session cookie, so that the cookie
     /// authenticates no further request, and lets the server clear the
-    /// cookie (status 204).
+    /// cookie (status 204). Once the session has ended, the handle also
+    /// drops the public keys it has cached.
     ///
     /// A 401 also returns `Ok`, because it means that the request carried
     /// no valid session, for example because the session expired or another
@@ -148,13 +231,14 @@ impl Api {
     pub async fn end_session(&self) -> Result<(), ApiError> {
         let request = self.authorize(Request::delete(&self.url(paths::SESSION_ROUTE)));
         let response = request.send().await.map_err(|_| ApiError::Network)?;
-        if response.ok() {
-            return Ok(());
+        if !response.ok() {
+            match error_from_response(response).await {
+                ApiError::Unauthorized => {}
+                error => return Err(error),
+            }
         }
-        match error_from_response(response).await {
-            ApiError::Unauthorized => Ok(()),
-            error => Err(error),
-        }
+        self.public_keys.clear();
+        Ok(())
     }
 
     fn url(&self, path: &str) -> String {
@@ -184,7 +268,7 @@ impl fmt::Debug for Api {
                 "bearer_token",
                 &self.bearer_token.as_ref().map(|_| "<redacted>"),
             )
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -237,6 +321,12 @@ pub enum ApiError {
     /// The browser could not build the request.
     #[error("This page could not prepare the request. Reload the page and try again.")]
     InvalidRequest,
+
+    /// The server rejected the value as sealed to an old public key of the
+    /// company, also after the new key was fetched and the value sealed
+    /// again.
+    #[error("The company's public key changed while the secret was being saved. Save it again.")]
+    StalePublicKey,
 }
 
 impl ApiError {
@@ -252,6 +342,18 @@ impl ApiError {
             })
         )
     }
+}
+
+/// Returns `true` when a create request was rejected because its value was
+/// sealed to a public key that is no longer the company's.
+fn is_stale_public_key<T>(result: &Result<T, ApiError>) -> bool {
+    matches!(
+        result,
+        Err(ApiError::Rejected(ErrorBody {
+            code: ErrorCode::StalePublicKey,
+            ..
+        }))
+    )
 }
 
 /// Decodes a successful response as `T`, or turns an error response into an

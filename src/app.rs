@@ -31,9 +31,12 @@ fn CompanySecretsPage() -> impl IntoView {
     let company = Memo::new(move |_| {
         params.with(|params| CompanyId::parse(&params.get("company").unwrap_or_default()))
     });
+    // One handle for the page, so that its cache of public keys outlives a
+    // change of company in the address.
+    let api = Api::default();
 
     move || match company.get() {
-        Ok(company) => view! { <SecretsSection company api=Api::default() /> }.into_any(),
+        Ok(company) => view! { <SecretsSection company api=api.clone() /> }.into_any(),
         Err(error) => view! {
             <div class="secrets-app-message" role="alert">
                 <h1>"Invalid company in the address"</h1>

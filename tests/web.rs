@@ -4,27 +4,33 @@
 //! The API handle points at port 1 of 127.0.0.1, which browsers refuse to
 //! connect to, so every request fails at once with a network error. Tests
 //! that need the server's responses replace the page's `fetch` with a
-//! [`FetchMock`], so no request leaves the page.
+//! [`FetchMock`], so no request leaves the page. A save first fetches the
+//! company's public key, so those mocks serve the public key of a
+//! [`CompanyKeyPair`], whose secret key opens the sealed values sent.
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use leptos::prelude::*;
 use leptos::task::tick;
 use secrets_core::api::{
-    paths, ActivityAction, ActivityEvent, ActivityPage, ErrorBody, ErrorCode, SecretList,
-    SecretMetadata,
+    paths, ActivityAction, ActivityEvent, ActivityPage, ErrorBody, ErrorCode, PublicKeyResponse,
+    SecretList, SecretMetadata, STALE_PUBLIC_KEY_MESSAGE,
 };
+use secrets_core::sealed::SealingKey;
 use secrets_core::{
-    limit_reached_message, CompanyId, Description, DescriptionError, SecretKey,
-    DUPLICATE_KEY_MESSAGE,
+    group_thousands, limit_reached_message, CompanyId, Description, DescriptionError, SecretKey,
+    SecretValue, DUPLICATE_KEY_MESSAGE, VALUE_MAX_BYTES,
 };
-use secrets_section::api::Api;
+use secrets_section::api::{Api, UnsealedSecret};
 use secrets_section::components::{SecretForm, SecretsSection};
 use serde_json::json;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{
     ClipboardEvent, ClipboardEventInit, DataTransfer, Event, EventInit, HtmlButtonElement,
     HtmlElement, HtmlInputElement, HtmlTextAreaElement,
 };
+use zeroize::Zeroizing;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -136,10 +142,15 @@ fn mount_form(existing_keys: &[&str]) -> Mounted {
 }
 
 fn mount_section() -> Mounted {
+    mount_section_with_api(Api::new(UNREACHABLE_API))
+}
+
+/// Mounts a section that uses `api`, which the test may keep a clone of.
+fn mount_section_with_api(api: Api) -> Mounted {
     let container = container();
     let handle = mount_to(
         container.clone(),
-        || view! { <SecretsSection company=company() api=Api::new(UNREACHABLE_API) /> },
+        move || view! { <SecretsSection company=company() api=api.clone() /> },
     );
     Mounted {
         container,
@@ -216,29 +227,26 @@ async fn exec_command(command: &str, argument: &str) {
     tick().await;
 }
 
-/// Mounts the form with a mocked create response for the key `KEY`, for
-/// tests that check the exact value that a save sends.
-fn mount_form_with_key_mock() -> (Mounted, FetchMock) {
+/// Mounts the form with a mocked public key and create response for the
+/// key `KEY`, for tests that check the exact value that a save sends.
+fn mount_form_with_key_mock() -> (Mounted, FetchMock, CompanyKeyPair) {
+    let key_pair = CompanyKeyPair::generate("key-1");
     let mock = FetchMock::install(json!({
+        format!("GET {}", public_key_path()): [key_pair.response()],
         format!("POST {}", secrets_path()): [{ "status": 201, "body": metadata("KEY") }],
     }));
     let form = mount_form(&[]);
-    (form, mock)
+    (form, mock, key_pair)
 }
 
 /// Types the key `KEY`, clicks Save and returns the value of the create
-/// request.
-async fn saved_value(form: &Mounted, mock: &FetchMock) -> String {
+/// request, opened with the secret key of `key_pair`.
+async fn saved_value(form: &Mounted, mock: &FetchMock, key_pair: &CompanyKeyPair) -> String {
     type_into(&form.key_input(), "KEY").await;
     form.save_button().click();
     let sent = wait_until(|| mock.count("POST", &secrets_path()) == 1).await;
     assert!(sent, "no create request");
-    let requests = mock.requests();
-    let body: serde_json::Value = serde_json::from_str(&requests[0].body).expect("JSON body");
-    body["value"]
-        .as_str()
-        .expect("value is a string")
-        .to_owned()
+    key_pair.open(&create_bodies(mock)[0])
 }
 
 fn metadata(key: &str) -> SecretMetadata {
@@ -247,6 +255,7 @@ fn metadata(key: &str) -> SecretMetadata {
         description: Description::default(),
         created_at: "2025-12-04T21:22:00Z".to_owned(),
         created_by: "Ada".to_owned(),
+        last_used_at: None,
     }
 }
 
@@ -272,6 +281,64 @@ fn secrets_path() -> String {
 
 fn secret_path(key: &str) -> String {
     paths::secret(&company(), &SecretKey::parse(key).expect("valid key"))
+}
+
+fn public_key_path() -> String {
+    paths::public_key(&company())
+}
+
+/// A company's X25519 key pair, generated for one test with `crypto_box`.
+/// The mock serves its public key, and the test opens the values of create
+/// requests with its secret key, as the server does for a task.
+struct CompanyKeyPair {
+    key_id: String,
+    secret_key: crypto_box::SecretKey,
+}
+
+impl CompanyKeyPair {
+    fn generate(key_id: &str) -> Self {
+        Self {
+            key_id: key_id.to_owned(),
+            secret_key: crypto_box::SecretKey::generate(&mut crypto_box::aead::OsRng),
+        }
+    }
+
+    /// Returns the body of `GET /api/v1/companies/{company}/public-key`.
+    fn public_key_body(&self) -> PublicKeyResponse {
+        PublicKeyResponse {
+            key_id: self.key_id.clone(),
+            public_key: STANDARD.encode(self.secret_key.public_key().as_bytes()),
+        }
+    }
+
+    /// Returns a mocked 200 response with the public key.
+    fn response(&self) -> serde_json::Value {
+        json!({ "status": 200, "body": self.public_key_body() })
+    }
+
+    /// Checks that a create request's body names this key and returns its
+    /// value, opened with the secret key.
+    fn open(&self, body: &serde_json::Value) -> String {
+        assert_eq!(body["key_id"], self.key_id.as_str(), "key_id of {body}");
+        let sealed = body["sealed_value"]
+            .as_str()
+            .expect("sealed_value is a string");
+        let sealed = STANDARD.decode(sealed).expect("sealed_value is base64");
+        let opened = self
+            .secret_key
+            .unseal(&sealed)
+            .expect("the sealed value opens with the company's secret key");
+        String::from_utf8(opened).expect("the opened value is UTF-8")
+    }
+}
+
+/// Returns the bodies of the create requests so far, oldest first.
+fn create_bodies(mock: &FetchMock) -> Vec<serde_json::Value> {
+    mock.requests()
+        .iter()
+        .filter(|request| request.method == "POST" && request.path == secrets_path())
+        .map(|request| serde_json::from_str(&request.body).expect("JSON body"))
+        .collect()
 }
 
 /// A request that a [`FetchMock`] received.
@@ -582,6 +649,12 @@ async fn value_textarea_opts_out_of_helpers() {
 
 #[wasm_bindgen_test]
 async fn failed_save_keeps_fields() {
+    // The public key loads, and the create request fails as a network
+    // error does, because the mock has no response for it.
+    let key_pair = CompanyKeyPair::generate("key-1");
+    let mock = FetchMock::install(json!({
+        format!("GET {}", public_key_path()): [key_pair.response()],
+    }));
     let form = mount_form(&[]);
     type_into(&form.key_input(), "api_key").await;
     type_into(&form.value_input(), "  sk_test_123\n").await;
@@ -601,6 +674,7 @@ async fn failed_save_keeps_fields() {
         message,
         "Could not reach the server. Check your connection and try again."
     );
+    assert_eq!(mock.count("POST", &secrets_path()), 1, "no create request");
     assert_eq!(form.key_input().value(), "API_KEY");
     assert_eq!(form.value_input().value(), "  sk_test_123\n");
     assert_eq!(
@@ -685,7 +759,9 @@ async fn fields_have_labels_and_messages() {
 
 #[wasm_bindgen_test]
 async fn value_paste_keeps_crlf() {
+    let key_pair = CompanyKeyPair::generate("key-1");
     let mock = FetchMock::install(json!({
+        format!("GET {}", public_key_path()): [key_pair.response()],
         format!("POST {}", secrets_path()): [{ "status": 201, "body": metadata("PEM") }],
     }));
     let form = mount_form(&[]);
@@ -706,15 +782,16 @@ async fn value_paste_keeps_crlf() {
 
     let sent = wait_until(|| mock.count("POST", &secrets_path()) == 1).await;
     assert!(sent, "no create request");
-    let requests = mock.requests();
-    let body: serde_json::Value = serde_json::from_str(&requests[0].body).expect("JSON body");
-    assert_eq!(body["value"], "a\r\nb\r\nc");
+    let body = &create_bodies(&mock)[0];
+    assert_eq!(key_pair.open(body), "a\r\nb\r\nc");
     assert_eq!(body["key"], "PEM");
 }
 
 #[wasm_bindgen_test]
 async fn value_paste_replaces_selection() {
+    let key_pair = CompanyKeyPair::generate("key-1");
     let mock = FetchMock::install(json!({
+        format!("GET {}", public_key_path()): [key_pair.response()],
         format!("POST {}", secrets_path()): [{ "status": 201, "body": metadata("ENV") }],
     }));
     let form = mount_form(&[]);
@@ -736,9 +813,7 @@ async fn value_paste_replaces_selection() {
     form.save_button().click();
 
     assert!(wait_until(|| mock.count("POST", &secrets_path()) == 1).await);
-    let requests = mock.requests();
-    let body: serde_json::Value = serde_json::from_str(&requests[0].body).expect("JSON body");
-    assert_eq!(body["value"], "A=9\r\nC=2");
+    assert_eq!(key_pair.open(&create_bodies(&mock)[0]), "A=9\r\nC=2");
 }
 
 #[wasm_bindgen_test]
@@ -751,7 +826,9 @@ async fn value_paste_without_cr_left_to_browser() {
 
 #[wasm_bindgen_test]
 async fn fields_read_only_while_saving() {
+    let key_pair = CompanyKeyPair::generate("key-1");
     let _mock = FetchMock::install(json!({
+        format!("GET {}", public_key_path()): [key_pair.response()],
         format!("POST {}", secrets_path()): [{ "status": 201, "body": metadata("SLOW"), "delay_ms": 300 }],
     }));
     let form = mount_form(&[]);
@@ -784,7 +861,9 @@ async fn fields_read_only_while_saving() {
 
 #[wasm_bindgen_test]
 async fn saved_form_clears_every_field() {
+    let key_pair = CompanyKeyPair::generate("key-1");
     let mock = FetchMock::install(json!({
+        format!("GET {}", public_key_path()): [key_pair.response()],
         format!("POST {}", secrets_path()): [{ "status": 201, "body": metadata("PEM") }],
     }));
     let form = mount_form(&[]);
@@ -834,7 +913,9 @@ async fn form_error_clears_on_edit() {
 
 #[wasm_bindgen_test]
 async fn duplicate_rejection_reloads_list() {
+    let key_pair = CompanyKeyPair::generate("key-1");
     let mock = FetchMock::install(json!({
+        format!("GET {}", public_key_path()): [key_pair.response()],
         format!("GET {}", secrets_path()): [
             { "status": 200, "body": list_body(&[], 50) },
             { "status": 200, "body": list_body(&["API_KEY"], 50) },
@@ -866,7 +947,9 @@ async fn duplicate_rejection_reloads_list() {
 #[wasm_bindgen_test]
 async fn limit_rejection_reloads_list() {
     let message = limit_reached_message();
+    let key_pair = CompanyKeyPair::generate("key-1");
     let mock = FetchMock::install(json!({
+        format!("GET {}", public_key_path()): [key_pair.response()],
         format!("GET {}", secrets_path()): [
             { "status": 200, "body": list_body(&["A_KEY"], 2) },
             { "status": 200, "body": list_body(&["A_KEY", "B_KEY"], 2) },
@@ -895,8 +978,12 @@ async fn limit_rejection_reloads_list() {
 
 #[wasm_bindgen_test]
 async fn network_failure_keeps_list() {
+    // The create request fails as a network error does, because the mock
+    // has no response for it.
+    let key_pair = CompanyKeyPair::generate("key-1");
     let mock = FetchMock::install(json!({
         format!("GET {}", secrets_path()): [{ "status": 200, "body": list_body(&["A_KEY"], 50) }],
+        format!("GET {}", public_key_path()): [key_pair.response()],
     }));
     let section = mount_section();
     assert!(
@@ -910,6 +997,7 @@ async fn network_failure_keeps_list() {
     let failed = wait_until(|| !section.text("#secret-form-error").is_empty()).await;
 
     assert!(failed, "no error after a failed save");
+    assert_eq!(mock.count("POST", &secrets_path()), 1, "no create request");
     assert_eq!(mock.count("GET", &secrets_path()), 1);
     assert!(
         !section.exists(".secret-row[data-key=B_KEY]"),
@@ -982,7 +1070,7 @@ async fn value_edit_beside_equal_line_break() {
         ("A\n\r\nB", 2, "delete", "", "A\r\nB"),
     ];
     for (pasted, caret, command, argument, expected) in cases {
-        let (form, mock) = mount_form_with_key_mock();
+        let (form, mock, key_pair) = mount_form_with_key_mock();
         let value = form.value_input();
         value.focus().expect("focus value");
         assert!(
@@ -994,14 +1082,14 @@ async fn value_edit_beside_equal_line_break() {
         value.set_selection_range(caret, caret).expect("set caret");
         exec_command(command, argument).await;
 
-        let saved = saved_value(&form, &mock).await;
+        let saved = saved_value(&form, &mock, &key_pair).await;
         assert_eq!(saved, expected, "{pasted:?} at {caret}: {command}");
     }
 }
 
 #[wasm_bindgen_test]
 async fn value_undo_redo_paste_keeps_bytes() {
-    let (form, mock) = mount_form_with_key_mock();
+    let (form, mock, key_pair) = mount_form_with_key_mock();
     let value = form.value_input();
     value.focus().expect("focus value");
     exec_command("insertText", "hello").await;
@@ -1014,12 +1102,12 @@ async fn value_undo_redo_paste_keeps_bytes() {
     exec_command("redo", "").await;
     assert_eq!(value.value(), "helloX\nY", "after redo");
 
-    assert_eq!(saved_value(&form, &mock).await, "helloX\r\nY");
+    assert_eq!(saved_value(&form, &mock, &key_pair).await, "helloX\r\nY");
 }
 
 #[wasm_bindgen_test]
 async fn value_undo_delete_restores_crs() {
-    let (form, mock) = mount_form_with_key_mock();
+    let (form, mock, key_pair) = mount_form_with_key_mock();
     let value = form.value_input();
     value.focus().expect("focus value");
     assert!(paste(&value, "X\r\nY\r\n"), "paste left to the browser");
@@ -1033,12 +1121,12 @@ async fn value_undo_delete_restores_crs() {
     exec_command("undo", "").await;
     assert_eq!(value.value(), "X\nY\n", "after undo");
 
-    assert_eq!(saved_value(&form, &mock).await, "X\r\nY\r\n");
+    assert_eq!(saved_value(&form, &mock, &key_pair).await, "X\r\nY\r\n");
 }
 
 #[wasm_bindgen_test]
 async fn value_paste_joining_cr_keeps_bytes() {
-    let (form, mock) = mount_form_with_key_mock();
+    let (form, mock, key_pair) = mount_form_with_key_mock();
     let value = form.value_input();
     value.focus().expect("focus value");
 
@@ -1059,12 +1147,12 @@ async fn value_paste_joining_cr_keeps_bytes() {
     exec_command("redo", "").await;
     assert_eq!(value.value(), "a\nb\nc", "after redo");
 
-    assert_eq!(saved_value(&form, &mock).await, "a\r\nb\r\nc");
+    assert_eq!(saved_value(&form, &mock, &key_pair).await, "a\r\nb\r\nc");
 }
 
 #[wasm_bindgen_test]
 async fn value_paste_unfocused_keeps_crlf() {
-    let (form, mock) = mount_form_with_key_mock();
+    let (form, mock, key_pair) = mount_form_with_key_mock();
     let value = form.value_input();
     let key = form.key_input();
     type_into(&key, "KEY").await;
@@ -1077,7 +1165,7 @@ async fn value_paste_unfocused_keeps_crlf() {
 
     assert_eq!(value.value(), "x\ny");
     assert_eq!(key.value(), "KEY");
-    assert_eq!(saved_value(&form, &mock).await, "x\r\ny");
+    assert_eq!(saved_value(&form, &mock, &key_pair).await, "x\r\ny");
 }
 
 /// Dispatches a `keydown` of `key` on `target`, as pressing the key does.
@@ -1657,9 +1745,11 @@ async fn activity_refreshes_after_changes() {
         secrets: vec![metadata("A_KEY"), metadata("B_KEY")],
         limit: 50,
     };
+    let key_pair = CompanyKeyPair::generate("key-1");
     let mock = FetchMock::install(json!({
         format!("GET {}", secrets_path()): [{ "status": 200, "body": list }],
         format!("GET {}", activity_path()): [{ "status": 200, "body": activity_body(vec![], None) }],
+        format!("GET {}", public_key_path()): [key_pair.response()],
         format!("POST {}", secrets_path()): [{ "status": 201, "body": metadata("NEW_KEY") }],
         format!("DELETE {}", secret_path("A_KEY")): [{ "status": 204 }],
         format!("PATCH {}", secret_path("B_KEY")): [
@@ -1716,6 +1806,15 @@ const SIGN_OUT_ERROR: &str = ".secrets-sign-out-error";
 /// sign-out request receives the `session` responses. An empty list makes
 /// it fail as a network error does.
 async fn mount_section_with_session(session: serde_json::Value) -> (Mounted, FetchMock) {
+    mount_section_with_session_and_api(session, Api::new(UNREACHABLE_API)).await
+}
+
+/// Mounts the section of [`mount_section_with_session`] with `api`, which
+/// the test may keep a clone of.
+async fn mount_section_with_session_and_api(
+    session: serde_json::Value,
+    api: Api,
+) -> (Mounted, FetchMock) {
     let list = SecretList {
         secrets: vec![metadata_with_description("API_KEY", "Payments")],
         limit: 50,
@@ -1726,15 +1825,17 @@ async fn mount_section_with_session(session: serde_json::Value) -> (Mounted, Fet
         "API_KEY",
         "Ada Lovelace",
     )];
+    let key_pair = CompanyKeyPair::generate("key-1");
     let mock = FetchMock::install(json!({
         format!("GET {}", secrets_path()): [{ "status": 200, "body": list }],
         format!("GET {}", activity_path()): [{ "status": 200, "body": activity_body(events, None) }],
+        format!("GET {}", public_key_path()): [key_pair.response()],
         format!("POST {}", secrets_path()): [
             { "status": 201, "body": metadata("NEW_KEY"), "delay_ms": 500 },
         ],
         format!("DELETE {}", paths::SESSION_ROUTE): session,
     }));
-    let section = mount_section();
+    let section = mount_section_with_api(api);
     assert!(wait_for(&section, EDITED_ROW).await, "list not loaded");
     assert!(
         wait_for(&section, ".activity-event").await,
@@ -1969,4 +2070,402 @@ async fn sign_out_hidden_when_disabled() {
     );
     assert!(section.exists(".secrets-count"), "no counter");
     assert!(!section.exists(SIGN_OUT_BUTTON), "Sign out shown");
+}
+
+fn unsealed_secret(key: &str, value: &str) -> UnsealedSecret {
+    UnsealedSecret {
+        key: SecretKey::parse(key).expect("valid key"),
+        value: SecretValue::new(Zeroizing::new(value.to_owned())).expect("valid value"),
+        description: Description::default(),
+    }
+}
+
+/// Types `key` and `value`, clicks Save and waits until the form is
+/// cleared, which it is after a confirmed save.
+async fn save_in_form(form: &Mounted, key: &str, value: &str) {
+    type_into(&form.key_input(), key).await;
+    type_into(&form.value_input(), value).await;
+    form.save_button().click();
+    let cleared = wait_until(|| form.key_input().value().is_empty()).await;
+    assert!(
+        cleared,
+        "{key}: not saved: {:?}",
+        form.text("#secret-form-error")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn create_body_has_no_plaintext() {
+    let canary = "  sk_canary_7Hq2 Grüße 日本\r\n-----END-----\n";
+    let key_pair = CompanyKeyPair::generate("key-1");
+    let mock = FetchMock::install(json!({
+        format!("GET {}", public_key_path()): [key_pair.response()],
+        format!("POST {}", secrets_path()): [{ "status": 201, "body": metadata("API_KEY") }],
+    }));
+    let form = mount_form(&[]);
+    type_into(&form.key_input(), "API_KEY").await;
+    let value = form.value_input();
+    value.focus().expect("focus value");
+    assert!(paste(&value, canary), "paste left to the browser");
+    tick().await;
+    type_into(&form.find("#secret-description"), "Payments").await;
+
+    form.save_button().click();
+    let sent = wait_until(|| mock.count("POST", &secrets_path()) == 1).await;
+
+    assert!(sent, "no create request");
+    let requests = mock.requests();
+    let order: Vec<(&str, &str)> = requests
+        .iter()
+        .map(|request| (request.method.as_str(), request.path.as_str()))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("GET", public_key_path().as_str()),
+            ("POST", secrets_path().as_str())
+        ]
+    );
+    let create = &requests[1];
+    assert_eq!(create.content_type, "application/json");
+    let encoded_canary = STANDARD.encode(canary);
+    for plaintext in ["sk_canary_7Hq2", "Grüße", "日本", encoded_canary.as_str()] {
+        assert!(
+            !create.body.contains(plaintext),
+            "{plaintext:?} in the body {:?}",
+            create.body
+        );
+    }
+    let body: serde_json::Value = serde_json::from_str(&create.body).expect("JSON body");
+    let mut fields: Vec<&str> = body
+        .as_object()
+        .expect("the body is an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["description", "key", "key_id", "sealed_value"]);
+    assert_eq!(body["key"], "API_KEY");
+    assert_eq!(body["description"], "Payments");
+    assert_eq!(key_pair.open(&body), canary);
+}
+
+#[wasm_bindgen_test]
+async fn public_key_fetched_once() {
+    let key_pair = CompanyKeyPair::generate("key-1");
+    let mock = FetchMock::install(json!({
+        format!("GET {}", public_key_path()): [key_pair.response()],
+        format!("POST {}", secrets_path()): [
+            { "status": 201, "body": metadata("A_KEY") },
+            { "status": 201, "body": metadata("B_KEY") },
+        ],
+    }));
+    let form = mount_form(&[]);
+
+    save_in_form(&form, "A_KEY", "first value").await;
+    save_in_form(&form, "B_KEY", "second value").await;
+
+    assert_eq!(mock.count("GET", &public_key_path()), 1);
+    let bodies = create_bodies(&mock);
+    assert_eq!(bodies.len(), 2);
+    assert_eq!(key_pair.open(&bodies[0]), "first value");
+    assert_eq!(key_pair.open(&bodies[1]), "second value");
+}
+
+#[wasm_bindgen_test]
+async fn public_key_cached_per_company() {
+    let acme = company();
+    let globex = CompanyId::parse("globex").expect("valid company");
+    let acme_key_pair = CompanyKeyPair::generate("acme-1");
+    let globex_key_pair = CompanyKeyPair::generate("globex-1");
+    let mock = FetchMock::install(json!({
+        format!("GET {}", paths::public_key(&acme)): [acme_key_pair.response()],
+        format!("GET {}", paths::public_key(&globex)): [globex_key_pair.response()],
+        format!("POST {}", paths::secrets(&acme)): [{ "status": 201, "body": metadata("API_KEY") }],
+        format!("POST {}", paths::secrets(&globex)): [{ "status": 201, "body": metadata("API_KEY") }],
+    }));
+    let api = Api::new(UNREACHABLE_API);
+
+    // Clones share the cache, as the section's components do.
+    for company in [&acme, &globex, &acme, &globex] {
+        let value = format!("value of {company}");
+        api.clone()
+            .create_secret(company, &unsealed_secret("API_KEY", &value))
+            .await
+            .expect("saved");
+    }
+
+    assert_eq!(mock.count("GET", &paths::public_key(&acme)), 1);
+    assert_eq!(mock.count("GET", &paths::public_key(&globex)), 1);
+    let requests = mock.requests();
+    let bodies_of = |company: &CompanyId| -> Vec<serde_json::Value> {
+        requests
+            .iter()
+            .filter(|request| request.method == "POST" && request.path == paths::secrets(company))
+            .map(|request| serde_json::from_str(&request.body).expect("JSON body"))
+            .collect()
+    };
+    let acme_bodies = bodies_of(&acme);
+    let globex_bodies = bodies_of(&globex);
+    assert_eq!(acme_bodies.len(), 2);
+    assert_eq!(globex_bodies.len(), 2);
+    for body in &acme_bodies {
+        assert_eq!(acme_key_pair.open(body), "value of acme");
+    }
+    for body in &globex_bodies {
+        assert_eq!(globex_key_pair.open(body), "value of globex");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn stale_public_key_retried_with_new_key() {
+    let old_key_pair = CompanyKeyPair::generate("key-1");
+    let new_key_pair = CompanyKeyPair::generate("key-2");
+    let stale = error_body(ErrorCode::StalePublicKey, STALE_PUBLIC_KEY_MESSAGE);
+    let mock = FetchMock::install(json!({
+        format!("GET {}", public_key_path()): [old_key_pair.response(), new_key_pair.response()],
+        format!("POST {}", secrets_path()): [
+            { "status": 409, "body": stale },
+            { "status": 201, "body": metadata("A_KEY") },
+            { "status": 201, "body": metadata("B_KEY") },
+        ],
+    }));
+    let form = mount_form(&[]);
+
+    save_in_form(&form, "A_KEY", "sk_rotated").await;
+
+    assert_eq!(form.text("#secret-form-error"), "");
+    assert_eq!(mock.count("GET", &public_key_path()), 2);
+    let bodies = create_bodies(&mock);
+    assert_eq!(bodies.len(), 2);
+    assert_eq!(old_key_pair.open(&bodies[0]), "sk_rotated");
+    assert_eq!(new_key_pair.open(&bodies[1]), "sk_rotated");
+
+    // The new key replaced the stale one in the cache.
+    save_in_form(&form, "B_KEY", "sk_next").await;
+    assert_eq!(mock.count("GET", &public_key_path()), 2);
+    assert_eq!(new_key_pair.open(&create_bodies(&mock)[2]), "sk_next");
+}
+
+#[wasm_bindgen_test]
+async fn stale_public_key_retried_once() {
+    let key_pairs = [
+        CompanyKeyPair::generate("key-1"),
+        CompanyKeyPair::generate("key-2"),
+        CompanyKeyPair::generate("key-3"),
+    ];
+    let stale = error_body(ErrorCode::StalePublicKey, STALE_PUBLIC_KEY_MESSAGE);
+    let mock = FetchMock::install(json!({
+        format!("GET {}", public_key_path()): key_pairs.iter().map(CompanyKeyPair::response).collect::<Vec<_>>(),
+        format!("POST {}", secrets_path()): [{ "status": 409, "body": stale }],
+    }));
+    let form = mount_form(&[]);
+    type_into(&form.key_input(), "API_KEY").await;
+    type_into(&form.value_input(), "sk_test_123").await;
+
+    form.save_button().click();
+    let failed = wait_until(|| !form.text("#secret-form-error").is_empty()).await;
+
+    assert!(failed, "no error after two stale keys");
+    assert_eq!(
+        form.text("#secret-form-error"),
+        "The company's public key changed while the secret was being saved. Save it again."
+    );
+    assert_eq!(mock.count("POST", &secrets_path()), 2);
+    assert_eq!(mock.count("GET", &public_key_path()), 2);
+    assert_eq!(form.key_input().value(), "API_KEY");
+    assert_eq!(form.value_input().value(), "sk_test_123");
+    assert!(!form.save_button().disabled());
+
+    // The second stale key was dropped too, so the next save starts with a
+    // fetch, and its retry fetches again. A kept key would save one fetch.
+    form.save_button().click();
+    let sent = wait_until(|| mock.count("POST", &secrets_path()) == 4).await;
+    assert!(sent, "no second save");
+    assert_eq!(mock.count("GET", &public_key_path()), 4);
+}
+
+#[wasm_bindgen_test]
+async fn public_key_failure_keeps_fields() {
+    let malformed = PublicKeyResponse {
+        key_id: "key-1".to_owned(),
+        public_key: "AAAA".to_owned(),
+    };
+    // (case, public key responses, expected start of the error)
+    let cases = [
+        ("network", json!([]), "Could not reach the server."),
+        (
+            "server error",
+            json!([{ "status": 500, "body": error_body(ErrorCode::Internal, "Internal error.") }]),
+            "The server could not complete the request (HTTP status 500).",
+        ),
+        (
+            "unauthorized",
+            json!([{ "status": 401, "body": error_body(ErrorCode::Unauthorized, "No valid credential.") }]),
+            "Your session has ended.",
+        ),
+        (
+            "malformed key",
+            json!([{ "status": 200, "body": malformed }]),
+            "The server sent a response that this page could not read.",
+        ),
+    ];
+    for (case, responses, expected) in cases {
+        let mock = FetchMock::install(json!({
+            format!("GET {}", public_key_path()): responses,
+            format!("POST {}", secrets_path()): [{ "status": 201, "body": metadata("API_KEY") }],
+        }));
+        let form = mount_form(&[]);
+        type_into(&form.key_input(), "API_KEY").await;
+        type_into(&form.value_input(), "  sk_test_123\n").await;
+        type_into(&form.find("#secret-description"), "Payments").await;
+
+        form.save_button().click();
+        let failed = wait_until(|| !form.text("#secret-form-error").is_empty()).await;
+
+        assert!(failed, "{case}: no error");
+        let error = form.text("#secret-form-error");
+        assert!(error.starts_with(expected), "{case}: {error}");
+        assert_eq!(mock.count("GET", &public_key_path()), 1, "{case}");
+        assert_eq!(mock.count("POST", &secrets_path()), 0, "{case}");
+        assert_eq!(form.key_input().value(), "API_KEY", "{case}");
+        assert_eq!(form.value_input().value(), "  sk_test_123\n", "{case}");
+        assert_eq!(
+            form.find::<HtmlInputElement>("#secret-description").value(),
+            "Payments",
+            "{case}"
+        );
+        assert!(!form.save_button().disabled(), "{case}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn oversized_value_not_sealed() {
+    let key_pair = CompanyKeyPair::generate("key-1");
+    let mock = FetchMock::install(json!({
+        format!("GET {}", public_key_path()): [key_pair.response()],
+    }));
+    let form = mount_form(&[]);
+    type_into(&form.key_input(), "API_KEY").await;
+
+    // Multibyte characters count as their UTF-8 bytes: 16,384 two-byte
+    // characters fill the limit, and one more byte exceeds it.
+    type_into(&form.value_input(), &"ü".repeat(VALUE_MAX_BYTES / 2)).await;
+    assert!(!form.save_button().disabled(), "disabled at the limit");
+    let too_large = format!("{}a", "ü".repeat(VALUE_MAX_BYTES / 2));
+    type_into(&form.value_input(), &too_large).await;
+    assert!(form.save_button().disabled(), "enabled above the limit");
+    dispatch(&form.find("form"), "submit", true);
+    tick().await;
+    sleep(100).await;
+
+    let message = form.text("#secret-value-message");
+    assert!(message.contains("32,768"), "{message}");
+    assert!(mock.requests().is_empty(), "{:?}", mock.requests());
+}
+
+#[wasm_bindgen_test]
+async fn rows_show_last_use() {
+    let used = SecretMetadata {
+        last_used_at: Some("2026-12-05T08:30:00Z".to_owned()),
+        ..metadata("USED_KEY")
+    };
+    let list = SecretList {
+        secrets: vec![metadata("UNUSED_KEY"), used],
+        limit: 50,
+    };
+    let _mock = FetchMock::install(json!({
+        format!("GET {}", secrets_path()): [{ "status": 200, "body": list }],
+    }));
+    let section = mount_section();
+    assert!(
+        wait_for(&section, ".secret-row[data-key=USED_KEY]").await,
+        "list not loaded"
+    );
+
+    let used_line = ".secret-row[data-key=USED_KEY] .secret-row-last-used";
+    assert_eq!(section.text(used_line), "Last used Dec 5, 2026");
+    let time: HtmlElement = section.find(&format!("{used_line} time"));
+    assert_eq!(
+        time.get_attribute("datetime").as_deref(),
+        Some("2026-12-05T08:30:00Z")
+    );
+    let unused_line = ".secret-row[data-key=UNUSED_KEY] .secret-row-last-used";
+    assert_eq!(section.text(unused_line), "Never used");
+    assert!(!section.exists(&format!("{unused_line} time")));
+    assert_eq!(
+        section.text(".secret-row[data-key=UNUSED_KEY] .secret-row-origin"),
+        "Added Dec 4, 2025 by Ada"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn sign_out_drops_public_key() {
+    let api = Api::new(UNREACHABLE_API);
+    let (section, mock) =
+        mount_section_with_session_and_api(json!([{ "status": 204 }]), api.clone()).await;
+    type_into(&section.key_input(), "NEW_KEY").await;
+    type_into(&section.value_input(), "v").await;
+    section.save_button().click();
+    let saved = wait_until(|| section.text(".secrets-notice") == "NEW_KEY was added.").await;
+    assert!(saved, "save did not finish");
+    assert_eq!(mock.count("GET", &public_key_path()), 1);
+
+    section.find::<HtmlButtonElement>(SIGN_OUT_BUTTON).click();
+    assert!(
+        wait_until_signed_out(&section).await,
+        "no signed-out message"
+    );
+
+    // The section shows no form after the sign-out, so save through a
+    // clone of its handle.
+    api.create_secret(&company(), &unsealed_secret("OTHER_KEY", "v"))
+        .await
+        .expect("saved");
+    assert_eq!(
+        mock.count("GET", &public_key_path()),
+        2,
+        "public key kept after the sign-out"
+    );
+}
+
+/// Measures sealing the largest value, as a save does before it sends the
+/// create request, and prints the median of 50 runs. The figure depends
+/// on the machine and on the build profile of the test run, and the line
+/// shows only with `-- --nocapture`.
+#[wasm_bindgen_test]
+fn sealing_largest_value_cost() {
+    let key_pair = CompanyKeyPair::generate("key-1");
+    let public_key = key_pair.public_key_body();
+    let sealing_key =
+        SealingKey::from_base64(&public_key.key_id, &public_key.public_key).expect("valid key");
+    let value = SecretValue::new(Zeroizing::new("x".repeat(VALUE_MAX_BYTES))).expect("valid value");
+    let performance = web_sys::window()
+        .expect("window")
+        .performance()
+        .expect("performance");
+
+    let mut milliseconds = Vec::with_capacity(50);
+    for _ in 0..50 {
+        let start = performance.now();
+        let sealed = sealing_key.seal(&value);
+        milliseconds.push(performance.now() - start);
+        assert_eq!(sealed.plaintext_len(), VALUE_MAX_BYTES);
+    }
+    milliseconds.sort_by(f64::total_cmp);
+
+    let median = (milliseconds[24] + milliseconds[25]) / 2.0;
+    console_log!(
+        "Sealing a {}-byte value: median {median:.2} ms over 50 runs (min {:.2} ms, max {:.2} ms)",
+        group_thousands(VALUE_MAX_BYTES),
+        milliseconds[0],
+        milliseconds[49]
+    );
+    assert_eq!(
+        key_pair.open(&json!({
+            "key_id": public_key.key_id,
+            "sealed_value": sealing_key.seal(&value).to_base64(),
+        })),
+        "x".repeat(VALUE_MAX_BYTES)
+    );
 }

@@ -7,14 +7,15 @@ use leptos::attr::custom::custom_attribute;
 use leptos::ev::{Event, SubmitEvent};
 use leptos::html;
 use leptos::prelude::*;
-use secrets_core::api::{CreateSecretRequest, SecretMetadata};
+use secrets_core::api::SecretMetadata;
 use secrets_core::{
-    limit_reached_message, uppercase_ascii_letters, validate_value, CompanyId, SecretKey,
+    limit_reached_message, uppercase_ascii_letters, validate_value, CompanyId, Description,
+    SecretKey, SecretValue,
 };
 use web_sys::HtmlInputElement;
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::api::{Api, ApiError};
+use crate::api::{Api, ApiError, UnsealedSecret};
 use crate::components::ValueField;
 use crate::form_messages::{description_length, description_message, key_message, value_message};
 
@@ -22,20 +23,21 @@ use crate::form_messages::{description_length, description_message, key_message,
 /// no other row to focus.
 pub(crate) const KEY_INPUT_ID: &str = "secret-key";
 
-/// A create request on its way to the save action.
+/// A secret on its way to the save action, which seals its value.
 ///
 /// `Action` keeps its input in a signal until the request completes, and
-/// hands the async function only a reference. The function takes the request
-/// out of this cell, so the stored input is an empty shell and the value
-/// exists once, inside the request future, until that future drops it.
-struct PendingRequest(RefCell<Option<CreateSecretRequest>>);
+/// hands the async function only a reference. The function takes the secret
+/// out of this cell, so the stored input is an empty shell and the copy of
+/// the value exists once, inside the request future, until that future
+/// drops it.
+struct PendingRequest(RefCell<Option<UnsealedSecret>>);
 
 impl PendingRequest {
-    fn new(request: CreateSecretRequest) -> Self {
-        Self(RefCell::new(Some(request)))
+    fn new(secret: UnsealedSecret) -> Self {
+        Self(RefCell::new(Some(secret)))
     }
 
-    fn take(&self) -> Option<CreateSecretRequest> {
+    fn take(&self) -> Option<UnsealedSecret> {
         self.0.borrow_mut().take()
     }
 }
@@ -94,15 +96,15 @@ pub fn SecretForm(
 
     // Saving.
     let save = Action::new_local(move |pending: &PendingRequest| {
-        let request = pending.take();
+        let secret = pending.take();
         let api = api.clone();
         let company = company.clone();
         async move {
-            let Some(request) = request else {
+            let Some(secret) = secret else {
                 return Err(ApiError::InvalidRequest);
             };
-            let result = api.create_secret(&company, &request).await;
-            drop(request);
+            let result = api.create_secret(&company, &secret).await;
+            drop(secret);
             let metadata = match result {
                 Ok(metadata) => metadata,
                 Err(error) => {
@@ -189,14 +191,26 @@ pub fn SecretForm(
             return;
         }
 
-        // Send a copy of the value and keep the field as typed, in case the
-        // save fails.
-        let request = CreateSecretRequest {
-            key: key.get_untracked(),
-            value: value.with_untracked(|value| Zeroizing::new(value.as_str().to_owned())),
-            description: description.get_untracked(),
+        // Validate a copy of the value as a `SecretValue`, which checks its
+        // size on the plaintext, and keep the field as typed in case the
+        // save fails. The copy moves into the secret without another copy.
+        let parsed = (
+            key.with_untracked(|key| SecretKey::parse(key)),
+            value.with_untracked(|value| {
+                SecretValue::new(Zeroizing::new(value.as_str().to_owned()))
+            }),
+            description.with_untracked(|description| Description::parse(description)),
+        );
+        // `can_save` checked every field with the same rules, so all three
+        // parse.
+        let (Ok(secret_key), Ok(secret_value), Ok(secret_description)) = parsed else {
+            return;
         };
-        save.dispatch_local(PendingRequest::new(request));
+        save.dispatch_local(PendingRequest::new(UnsealedSecret {
+            key: secret_key,
+            value: secret_value,
+            description: secret_description,
+        }));
     };
 
     view! {

@@ -177,6 +177,7 @@ mod tests {
             description: Description::default(),
             created_at: "2025-12-04T21:22:00Z".to_owned(),
             created_by: "Ada".to_owned(),
+            last_used_at: None,
         }
     }
 

@@ -1,5 +1,5 @@
-//! One secret in the list: its key, description and origin, an Edit
-//! description button and a Delete button.
+//! One secret in the list: its key, description, origin and last use, an
+//! Edit description button and a Delete button.
 
 use leptos::html;
 use leptos::prelude::*;
@@ -41,6 +41,7 @@ pub fn SecretRow(
         description,
         created_at,
         created_by,
+        last_used_at,
     } = secret;
 
     // State.
@@ -50,8 +51,19 @@ pub fn SecretRow(
     // Derived text.
     let edit_label = format!("Edit description of {key}");
     let delete_label = format!("Delete {key}");
-    let added_date = format_added_date(&created_at);
+    let added_date = format_date(&created_at);
     let added_by = (!created_by.is_empty()).then(|| format!(" by {created_by}"));
+    let last_used = match last_used_at {
+        Some(last_used_at) => {
+            let date = format_date(&last_used_at);
+            view! {
+                "Last used "
+                <time datetime=last_used_at.clone() title=last_used_at>{date}</time>
+            }
+            .into_any()
+        }
+        None => "Never used".into_any(),
+    };
 
     // Deleting.
     let delete = Action::new_local({
@@ -156,6 +168,7 @@ pub fn SecretRow(
                 <p class="secret-row-origin">
                     "Added " <time datetime=created_at.clone() title=created_at>{added_date}</time> {added_by}
                 </p>
+                <p class="secret-row-last-used">{last_used}</p>
                 <p class="secret-row-error" role="alert">{delete_error}</p>
             </div>
             <div class="secret-row-actions">
@@ -180,18 +193,18 @@ pub fn SecretRow(
 ///
 /// The date is the one in the timestamp's own offset, which the server
 /// sends as UTC, so it can differ by a day from the owner's local date.
-fn format_added_date(created_at: &str) -> String {
+fn format_date(timestamp: &str) -> String {
     let parts: Option<(u32, usize, u32)> = (|| {
-        let year = created_at.get(0..4)?.parse().ok()?;
-        let month: usize = created_at.get(5..7)?.parse().ok()?;
-        let day = created_at.get(8..10)?.parse().ok()?;
+        let year = timestamp.get(0..4)?.parse().ok()?;
+        let month: usize = timestamp.get(5..7)?.parse().ok()?;
+        let day = timestamp.get(8..10)?.parse().ok()?;
         Some((year, month, day))
     })();
     match parts {
         Some((year, month @ 1..=12, day @ 1..=31)) => {
             format!("{} {day}, {year}", MONTHS[month - 1])
         }
-        _ => created_at.to_owned(),
+        _ => timestamp.to_owned(),
     }
 }
 
@@ -201,22 +214,16 @@ mod tests {
 
     #[cfg_attr(not(target_family = "wasm"), test)]
     #[cfg_attr(target_family = "wasm", wasm_bindgen_test::wasm_bindgen_test)]
-    fn added_date_formats_rfc3339() {
-        assert_eq!(format_added_date("2025-12-04T21:22:00Z"), "Dec 4, 2025");
-        assert_eq!(
-            format_added_date("2024-01-31T00:00:00+00:00"),
-            "Jan 31, 2024"
-        );
+    fn date_formats_rfc3339() {
+        assert_eq!(format_date("2025-12-04T21:22:00Z"), "Dec 4, 2025");
+        assert_eq!(format_date("2024-01-31T00:00:00+00:00"), "Jan 31, 2024");
     }
 
     #[cfg_attr(not(target_family = "wasm"), test)]
     #[cfg_attr(target_family = "wasm", wasm_bindgen_test::wasm_bindgen_test)]
-    fn added_date_keeps_unknown_text() {
-        assert_eq!(format_added_date("yesterday"), "yesterday");
-        assert_eq!(
-            format_added_date("2025-13-04T00:00:00Z"),
-            "2025-13-04T00:00:00Z"
-        );
-        assert_eq!(format_added_date(""), "");
+    fn date_keeps_unknown_text() {
+        assert_eq!(format_date("yesterday"), "yesterday");
+        assert_eq!(format_date("2025-13-04T00:00:00Z"), "2025-13-04T00:00:00Z");
+        assert_eq!(format_date(""), "");
     }
 }
