@@ -1,11 +1,16 @@
-//! Sends a unique canary value through every path of the API, then checks
-//! that no response, log line, database file or activity event contains it.
-//! The bearer token must not appear in any log line either.
+//! Sends a unique canary value through every path of the API, sealed as
+//! clients send it and also in plaintext, as a client might by mistake.
+//! Then checks that no response, log line, database file or activity event
+//! contains it. The bearer token must not appear in any log line either.
 
 mod common;
 
-use common::{add_member, login_link_from, session_cookie, sign_in, Binary};
+use common::{
+    add_member, login_link_from, seal, seal_bytes, sealed_request, session_cookie, sign_in, Binary,
+};
 use reqwest::header::HeaderMap;
+use secrets_core::api::PublicKeyResponse;
+use secrets_core::sealed::SealingKey;
 use serde_json::json;
 
 const CANARY: &str = "CANARY-7f3a9c1e-leak-check";
@@ -67,6 +72,20 @@ async fn canary_value_never_leaks() {
     seen.record(response).await;
     let token = add_member(&data_dir, "acme", "bot", &[("RUST_LOG", "trace")]);
 
+    // The client seals the canary to the company's public key.
+    let response = client
+        .get(format!("{base_url}/api/v1/companies/acme/public-key"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    let public_key: PublicKeyResponse = response.json().await.expect("JSON public key");
+    seen.0
+        .push_str(&serde_json::to_string(&public_key).expect("JSON"));
+    let sealing_key =
+        SealingKey::from_base64(&public_key.key_id, &public_key.public_key).expect("valid key");
+
     let post = |body: String| {
         client
             .post(&secrets_url)
@@ -75,10 +94,14 @@ async fn canary_value_never_leaks() {
             .body(body)
     };
     let create = |key: &str, description: &str| {
-        json!({ "key": key, "value": CANARY, "description": description }).to_string()
+        let mut body = sealed_request(&sealing_key, key, CANARY);
+        body["description"] = json!(description);
+        body.to_string()
     };
+    let sealed_canary = seal(&sealing_key, CANARY);
 
-    // The successful create, then every error path with the canary inside.
+    // The successful create, then every error path with the canary inside,
+    // sealed or, as a client might send it by mistake, in plaintext.
     assert_eq!(
         seen.record(post(create("CANARY_KEY", "")).send().await.expect("sent"))
             .await,
@@ -105,12 +128,36 @@ async fn canary_value_never_leaks() {
         .await,
         422
     );
-    let oversized = json!({ "key": "BIG", "value": CANARY.repeat(2_000) }).to_string();
+    let oversized = json!({
+        "key": "BIG",
+        "sealed_value": seal_bytes(&public_key, CANARY.repeat(2_000).as_bytes()),
+        "key_id": public_key.key_id,
+    })
+    .to_string();
     assert_eq!(
         seen.record(post(oversized).send().await.expect("sent"))
             .await,
         422
     );
+    let stale_key =
+        json!({ "key": "STALE", "sealed_value": sealed_canary, "key_id": "0000000000000000" })
+            .to_string();
+    assert_eq!(
+        seen.record(post(stale_key).send().await.expect("sent"))
+            .await,
+        409
+    );
+    let plaintext_bodies = [
+        json!({ "key": "PLAIN", "value": CANARY }),
+        json!({ "key": "PLAIN", "value": [CANARY], "sealed_value": sealed_canary, "key_id": public_key.key_id }),
+    ];
+    for body in plaintext_bodies {
+        assert_eq!(
+            seen.record(post(body.to_string()).send().await.expect("sent"))
+                .await,
+            422
+        );
+    }
     let too_large = json!({ "key": "BIG", "value": CANARY.repeat(12_000) }).to_string();
     assert_eq!(
         seen.record(post(too_large).send().await.expect("sent"))
@@ -132,7 +179,7 @@ async fn canary_value_never_leaks() {
     let unauthorized = client
         .post(&secrets_url)
         .bearer_auth(CANARY)
-        .json(&json!({ "key": "A", "value": CANARY }));
+        .json(&sealed_request(&sealing_key, "A", CANARY));
     assert_eq!(
         seen.record(unauthorized.send().await.expect("sent")).await,
         401
@@ -140,7 +187,7 @@ async fn canary_value_never_leaks() {
     let by_cookie = client
         .post(&secrets_url)
         .header("cookie", &cookie)
-        .json(&json!({ "key": "VIA_COOKIE", "value": CANARY }));
+        .json(&sealed_request(&sealing_key, "VIA_COOKIE", CANARY));
     assert_eq!(
         seen.record(by_cookie.send().await.expect("sent")).await,
         201

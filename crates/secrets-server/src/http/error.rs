@@ -4,7 +4,10 @@ use axum::http::header::{CONNECTION, RETRY_AFTER};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use secrets_core::api::{ErrorBody, ErrorCode, ValidationError, VALUE_WRITE_ONCE_MESSAGE};
+use secrets_core::api::{
+    ErrorBody, ErrorCode, ValidationError, PLAINTEXT_VALUE_MESSAGE, STALE_PUBLIC_KEY_MESSAGE,
+    VALUE_WRITE_ONCE_MESSAGE,
+};
 use secrets_core::{limit_reached_message, CompanyId, SecretKey, DUPLICATE_KEY_MESSAGE};
 
 use super::json_body::MAX_BODY_BYTES;
@@ -46,6 +49,13 @@ pub enum AppError {
     /// 422: a description update also tried to change the value.
     #[error("{VALUE_WRITE_ONCE_MESSAGE}")]
     ValueWriteOnce,
+    /// 422: a create request sent the value in plaintext instead of sealed.
+    #[error("{PLAINTEXT_VALUE_MESSAGE}")]
+    PlaintextValue,
+    /// 409: the value was sealed to a public key that is not the company's
+    /// current one.
+    #[error("{STALE_PUBLIC_KEY_MESSAGE}")]
+    StalePublicKey,
     /// 400: a query parameter is invalid. The message is fixed text.
     #[error("{0}")]
     InvalidQuery(&'static str),
@@ -112,6 +122,7 @@ impl AppError {
             StoreError::DuplicateKey => Self::DuplicateKey,
             StoreError::LimitReached => Self::LimitReached,
             StoreError::SecretNotFound => Self::SecretNotFound,
+            StoreError::StalePublicKey => Self::StalePublicKey,
             StoreError::AccessRevoked => Self::Unauthorized,
             source => Self::Internal {
                 operation,
@@ -130,10 +141,12 @@ impl AppError {
                 StatusCode::NOT_FOUND
             }
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Validation(_) | Self::ValueWriteOnce => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::ValueWriteOnce | Self::PlaintextValue => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Self::InvalidQuery(_) | Self::NotASession => StatusCode::BAD_REQUEST,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::DuplicateKey | Self::LimitReached => StatusCode::CONFLICT,
+            Self::DuplicateKey | Self::LimitReached | Self::StalePublicKey => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::InvalidBody(_) => StatusCode::BAD_REQUEST,
@@ -153,6 +166,8 @@ impl AppError {
             Self::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed,
             Self::Validation(error) => error.code(),
             Self::ValueWriteOnce => ErrorCode::ValueWriteOnce,
+            Self::PlaintextValue => ErrorCode::PlaintextValue,
+            Self::StalePublicKey => ErrorCode::StalePublicKey,
             Self::InvalidQuery(_) => ErrorCode::InvalidQuery,
             Self::NotASession => ErrorCode::NotASession,
             Self::RateLimited { .. } => ErrorCode::RateLimited,

@@ -6,8 +6,8 @@ use axum::extract::{FromRequest, Request};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::HeaderMap;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use secrets_core::api::CreateSecretRequest;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::{Deserialize, Deserializer};
 use tower_http::timeout::TimeoutError;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -19,9 +19,9 @@ const INITIAL_BODY_CAPACITY: usize = 16 * 1024;
 
 /// Maximum size of a request body, in bytes (256 KiB).
 ///
-/// A maximal value is 32,768 bytes, and JSON escaping makes each byte at most
-/// six bytes long (`\u0001`), so the largest valid create request stays under
-/// 197,000 bytes and fits with room to spare.
+/// The sealed box of a maximal value is 32,816 bytes, which base64 turns
+/// into 43,756 characters, so the largest valid create request fits with
+/// room to spare.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// A request body parsed from JSON.
@@ -39,8 +39,12 @@ pub trait JsonShape: DeserializeOwned {
     const SHAPE_MESSAGE: &'static str;
 }
 
-impl JsonShape for CreateSecretRequest {
-    const SHAPE_MESSAGE: &'static str = "The request body must be a JSON object with the text fields key and value, and optionally description.";
+/// Returns `true` for a field that is present with any content, `null`
+/// included, and skips the content without storing it. Use it with
+/// `#[serde(default, deserialize_with = "field_present")]` on a `bool`
+/// field, to recognize a field only in order to reject it.
+pub(super) fn field_present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    IgnoredAny::deserialize(deserializer).map(|_| true)
 }
 
 impl<T, S> FromRequest<S> for JsonBody<T>

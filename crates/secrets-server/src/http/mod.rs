@@ -15,6 +15,7 @@ mod json_body;
 mod list_secrets;
 mod login;
 mod login_pages;
+mod public_key;
 mod rate_limit;
 mod same_origin;
 mod security_headers;
@@ -37,7 +38,7 @@ use axum::response::Response;
 use axum::routing::{any, delete, get};
 use axum::Router;
 use secrets_core::api::paths::{
-    ACTIVITY_ROUTE, LOGIN_ROUTE, SECRETS_ROUTE, SECRET_ROUTE, SESSION_ROUTE,
+    ACTIVITY_ROUTE, LOGIN_ROUTE, PUBLIC_KEY_ROUTE, SECRETS_ROUTE, SECRET_ROUTE, SESSION_ROUTE,
 };
 use tower::Layer;
 use tower_http::services::ServeDir;
@@ -130,6 +131,7 @@ pub fn app(state: AppState) -> Router {
             delete(delete_secret::delete_secret).patch(update_secret::update_secret),
         )
         .route(ACTIVITY_ROUTE, get(activity::list_activity))
+        .route(PUBLIC_KEY_ROUTE, get(public_key::public_key))
         .route(SESSION_ROUTE, delete(session::end_session))
         .route("/api", any(error::api_not_found))
         .route("/api/{*rest}", any(error::api_not_found))

@@ -12,6 +12,7 @@
 //! blocking thread pool.
 
 mod activity;
+mod company_keys;
 mod create_secret;
 mod credentials;
 mod data_keys;
@@ -37,6 +38,7 @@ use secrets_core::CompanyId;
 use crate::crypto::{CryptoError, KeyId, MasterKey, MasterKeyError, MASTER_KEY_ENV};
 use data_keys::KeyRing;
 
+pub use company_keys::CompanyPublicKey;
 pub use credentials::{
     CredentialKind, RedeemedLogin, RevokedToken, Token, TokenInfo, LOGIN_LINK_TTL, SESSION_TTL,
 };
@@ -72,6 +74,10 @@ pub enum StoreError {
     /// The company has no secret with this key.
     #[error("no secret with this key exists")]
     SecretNotFound,
+    /// The value was sealed to a public key that is not the company's
+    /// current one.
+    #[error("the value was sealed to a public key that is not the company's current one")]
+    StalePublicKey,
     /// The conglomerate already exists.
     #[error("conglomerate {0} already exists")]
     ConglomerateExists(ConglomerateId),
@@ -161,8 +167,8 @@ pub enum StoreError {
         /// The key id of both keys.
         key_id: KeyId,
     },
-    /// The company has secrets but no data key, so the database was
-    /// changed by hand.
+    /// The company has secrets or a key pair but no data key, so the
+    /// database was changed by hand.
     #[error("the company {company} has no data key")]
     MissingDataKey {
         /// The company.
@@ -176,11 +182,19 @@ pub enum StoreError {
         /// Newest schema version that this program can migrate to.
         supported: i64,
     },
+    /// The company has secrets but no key pair, or a key pair that cannot
+    /// be read, so the database was changed by hand.
+    #[error("the company {company} has no valid key pair")]
+    MissingCompanyKey {
+        /// The company.
+        company: CompanyId,
+    },
     /// A stored value failed to decrypt, or a value failed to encrypt.
     #[error(transparent)]
     Crypto(#[from] CryptoError),
-    /// A decrypted value is not valid UTF-8 or breaks the value rules.
-    #[error("a decrypted value is not a valid secret value")]
+    /// A stored value cannot be opened with its company's secret key, or
+    /// is not valid UTF-8, or breaks the value rules.
+    #[error("a stored value cannot be opened as a valid secret value")]
     CorruptValue,
     /// A database file could not be created or made private.
     #[error("failed to create or restrict the permissions of {path}")]

@@ -13,13 +13,17 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use secrets_core::CompanyId;
+use base64::Engine as _;
+use secrets_core::api::{CreateSecretRequest, NewSecret, PublicKeyResponse};
+use secrets_core::sealed::SealingKey;
+use secrets_core::{CompanyId, SecretValue};
 use secrets_server::crypto::MasterKey;
 use secrets_server::store::{CredentialKind, Member, MemberName, Store};
 use secrets_server::{serve, AppState, Timeouts, WriteRateLimit};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use zeroize::Zeroizing;
 
 /// Master key of the in-process test servers.
 pub const TEST_MASTER_KEY: &str =
@@ -154,11 +158,44 @@ impl TestServer {
             .expect("request sent")
     }
 
-    /// Creates a secret and asserts 201.
-    pub async fn create_ok(&self, token: &str, company: &str, key: &str, value: &str) {
+    /// Fetches the company's public key with `token`, as a client does
+    /// before it seals a value.
+    pub async fn sealing_key(&self, token: &str, company: &str) -> SealingKey {
+        let body = self.public_key(token, company).await;
+        SealingKey::from_base64(&body.key_id, &body.public_key).expect("valid public key")
+    }
+
+    /// Fetches the company's public key with `token` and asserts 200.
+    pub async fn public_key(&self, token: &str, company: &str) -> PublicKeyResponse {
         let response = self
-            .create(token, company, &json!({ "key": key, "value": value }))
-            .await;
+            .client
+            .get(self.url(&format!("/api/v1/companies/{company}/public-key")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 200, "public key of {company}");
+        response.json().await.expect("JSON public key")
+    }
+
+    /// Returns a create request body with `value` sealed to the company's
+    /// public key.
+    pub async fn sealed_request(
+        &self,
+        token: &str,
+        company: &str,
+        key: &str,
+        value: &str,
+    ) -> Value {
+        let sealing_key = self.sealing_key(token, company).await;
+        sealed_request(&sealing_key, key, value)
+    }
+
+    /// Creates a secret with its value sealed to the company's public key,
+    /// and asserts 201.
+    pub async fn create_ok(&self, token: &str, company: &str, key: &str, value: &str) {
+        let body = self.sealed_request(token, company, key, value).await;
+        let response = self.create(token, company, &body).await;
         assert_eq!(
             response.status(),
             201,
@@ -501,16 +538,63 @@ pub fn add_member(data_dir: &Path, company: &str, name: &str, env: &[(&str, &str
     issued.trim().to_owned()
 }
 
+/// Seals `value` with `sealing_key` and returns the sealed box in base64,
+/// as a client sends it.
+pub fn seal(sealing_key: &SealingKey, value: &str) -> String {
+    let value = SecretValue::new(Zeroizing::new(value.to_owned())).expect("valid value");
+    sealing_key.seal(&value).to_base64()
+}
+
+/// Seals any bytes to `public_key`, also bytes that no client would seal
+/// because they break the value rules, and returns the sealed box in
+/// base64.
+pub fn seal_bytes(public_key: &PublicKeyResponse, bytes: &[u8]) -> String {
+    let engine = base64::engine::general_purpose::STANDARD;
+    let key_bytes: [u8; 32] = engine
+        .decode(&public_key.public_key)
+        .expect("base64")
+        .try_into()
+        .expect("32 bytes");
+    let sealed = crypto_box::PublicKey::from(key_bytes)
+        .seal(&mut crypto_box::aead::OsRng, bytes)
+        .expect("sealed");
+    engine.encode(sealed)
+}
+
+/// Returns a create request body with `value` sealed with `sealing_key`.
+pub fn sealed_request(sealing_key: &SealingKey, key: &str, value: &str) -> Value {
+    json!({
+        "key": key,
+        "sealed_value": seal(sealing_key, value),
+        "key_id": sealing_key.key_id(),
+    })
+}
+
+/// Returns the public key of `company`, read from the store, which
+/// creates the company's key pair when it has none.
+pub fn store_sealing_key(store: &Store, company: &str) -> SealingKey {
+    let company = CompanyId::parse(company).expect("valid company");
+    let public_key = store.public_key(&company).expect("public key");
+    let encoded = base64::engine::general_purpose::STANDARD.encode(public_key.public_key);
+    SealingKey::from_base64(&public_key.key_id, &encoded).expect("valid public key")
+}
+
+/// Returns a validated create request of `company` whose value is sealed
+/// to the company's public key, for calls to the store.
+pub fn new_secret(store: &Store, company: &str, key: &str, value: &str) -> NewSecret {
+    let body = sealed_request(&store_sealing_key(store, company), key, value);
+    let request: CreateSecretRequest = serde_json::from_value(body).expect("request");
+    request.validate().expect("valid secret")
+}
+
 /// Stores a secret through the store, as the member `owner` of `company`.
 pub fn store_secret(store: &Store, company: &str, key: &str, value: &str) {
-    let company = CompanyId::parse(company).expect("valid company");
+    let company_id = CompanyId::parse(company).expect("valid company");
     let owner = MemberName::parse("owner").expect("valid name");
-    let member = store.ensure_member(&company, &owner).expect("member");
-    let request: secrets_core::api::CreateSecretRequest =
-        serde_json::from_value(json!({ "key": key, "value": value })).expect("request");
-    let secret = request.validate().expect("valid secret");
+    let member = store.ensure_member(&company_id, &owner).expect("member");
+    let secret = new_secret(store, company, key, value);
     store
-        .create_secret(&company, &member, &secret)
+        .create_secret(&company_id, &member, &secret)
         .expect("create secret");
 }
 
