@@ -13,8 +13,12 @@
 //!   contains it. The company's secret key is stored sealed with the
 //!   company's **data key**, and the **master key** wraps every data key.
 //! - A **credential** is a random bearer token of which only the SHA-256
-//!   hash is stored: an API token, a one-time login link token, or a
-//!   browser session.
+//!   hash is stored: an API token, a one-time login link token, a browser
+//!   session, a runner token or a task token.
+//! - A **runner** is a credential of one company that starts its
+//!   **tasks**. A task gets a snapshot of the company's secrets as they
+//!   were when it started, and reads them, with their values, with a
+//!   **task token** until it finishes or expires.
 //! - An **activity event** records that a member added a secret, changed
 //!   its description or removed it: the action, the key, the member and the
 //!   time, never the value.
@@ -29,4 +33,4 @@ pub mod http;
 pub mod logging;
 pub mod store;
 
-pub use http::{app, serve, AppState, Timeouts, WriteRateLimit};
+pub use http::{app, serve, AppState, TaskRateLimit, Timeouts, WriteRateLimit};

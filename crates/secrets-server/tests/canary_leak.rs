@@ -1,15 +1,18 @@
 //! Sends a unique canary value through every path of the API, sealed as
 //! clients send it and also in plaintext, as a client might by mistake.
-//! Then checks that no response, log line, database file or activity event
-//! contains it. The bearer token must not appear in any log line either.
+//! A task then reads it, and that response is the only one that may
+//! contain it. Then checks that no other response, log line, database file
+//! or activity event contains it, and that no log line contains a member's,
+//! runner's or task's token.
 
 mod common;
 
 use common::{
-    add_member, login_link_from, seal, seal_bytes, sealed_request, session_cookie, sign_in, Binary,
+    add_member, issue_runner, login_link_from, seal, seal_bytes, sealed_request, session_cookie,
+    sign_in, Binary,
 };
 use reqwest::header::HeaderMap;
-use secrets_core::api::PublicKeyResponse;
+use secrets_core::api::{PublicKeyResponse, StartedTask};
 use secrets_core::sealed::SealingKey;
 use serde_json::json;
 
@@ -285,6 +288,66 @@ async fn canary_value_never_leaks() {
         .await
         .expect("sent");
     assert_eq!(seen.record(listed).await, 200);
+    // A runner starts a task, which reads the canary, the only response
+    // that may contain it, then the catalog, and finishes.
+    let runner = issue_runner(&data_dir, "acme", &[("RUST_LOG", "trace")]);
+    let tasks_url = format!("{base_url}/api/v1/companies/acme/tasks");
+    let by_member = client.post(&tasks_url).bearer_auth(&token);
+    assert_eq!(
+        seen.record(by_member.send().await.expect("sent")).await,
+        401
+    );
+    let response = client
+        .post(&tasks_url)
+        .bearer_auth(&runner)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 201);
+    seen.headers(response.headers());
+    let task: StartedTask = response.json().await.expect("JSON task");
+    let task_url = |route: &str| format!("{base_url}/api/v1/tasks/{}/{route}", task.task_id);
+    let response = client
+        .get(task_url("secrets"))
+        .bearer_auth(&*task.task_token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    let handed_over = response.text().await.expect("body");
+    assert!(
+        handed_over.contains(CANARY),
+        "the task did not receive the canary"
+    );
+    let catalog = client
+        .get(task_url("catalog"))
+        .bearer_auth(&*task.task_token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(seen.record(catalog).await, 200);
+    let wrong_token = client
+        .get(task_url("secrets"))
+        .bearer_auth(&runner)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(seen.record(wrong_token).await, 401);
+    let finished = client
+        .post(task_url("finish"))
+        .bearer_auth(&*task.task_token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(seen.record(finished).await, 204);
+    let after_finish = client
+        .get(task_url("secrets"))
+        .bearer_auth(&*task.task_token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(seen.record(after_finish).await, 401);
+
     let deleted = client
         .delete(format!("{secrets_url}/CANARY_KEY"))
         .bearer_auth(&token)
@@ -320,9 +383,17 @@ async fn canary_value_never_leaks() {
         !logs.contains(CANARY),
         "the logs contain the canary:\n{logs}"
     );
+    for (name, secret) in [
+        ("bearer token", token.as_str()),
+        ("runner token", runner.as_str()),
+        ("task token", task.task_token.as_str()),
+    ] {
+        assert!(!logs.contains(secret), "the logs contain the {name}");
+    }
     assert!(
-        !server.stderr().contains(&token),
-        "the logs contain the bearer token"
+        logs.contains(&format!("task_id={}", task.task_id))
+            && logs.contains("handed secrets to a task"),
+        "the hand-over was not logged:\n{logs}"
     );
     assert!(
         logs.contains("request finished"),

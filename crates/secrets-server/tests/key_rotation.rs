@@ -1,6 +1,6 @@
 //! Rotating the master key with `rotate-master-key`. Values stay readable,
-//! and a server started before the rotation keeps serving without a
-//! restart. The old key is rejected afterwards, and bad input changes
+//! tasks still receive them, and a server started before the rotation
+//! keeps serving without a restart. The old key is rejected afterwards, and bad input changes
 //! nothing. A rotation that stopped before renaming its key file is
 //! finished at the next start.
 
@@ -11,9 +11,10 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use common::{
-    add_member, database_files_contain, sealed_request, store_secret, stored_value, Binary,
+    add_member, database_files_contain, issue_runner, sealed_request, store_secret, stored_value,
+    values_by_key, Binary,
 };
-use secrets_core::api::{PublicKeyResponse, SecretList};
+use secrets_core::api::{PublicKeyResponse, SecretList, StartedTask, TaskSecrets};
 use secrets_core::sealed::SealingKey;
 use secrets_server::crypto::{write_pending_key_file, MasterKey};
 use secrets_server::store::{Store, StoreError};
@@ -183,6 +184,39 @@ async fn list_keys(base_url: &str, token: &str, company: &str) -> Vec<String> {
         .collect()
 }
 
+/// Starts a task of `company` and reads its secrets. Returns the status of
+/// the read and the values by key when it is 200.
+async fn task_values(base_url: &str, runner: &str, company: &str) -> (u16, Vec<(String, String)>) {
+    let client = reqwest::Client::new();
+    let response = client
+        .post(format!("{base_url}/api/v1/companies/{company}/tasks"))
+        .bearer_auth(runner)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 201, "start a task of {company}");
+    let task: StartedTask = response.json().await.expect("JSON task");
+    let response = client
+        .get(format!("{base_url}/api/v1/tasks/{}/secrets", task.task_id))
+        .bearer_auth(&*task.task_token)
+        .send()
+        .await
+        .expect("sent");
+    let status = response.status().as_u16();
+    if status != 200 {
+        return (status, Vec::new());
+    }
+    let secrets: TaskSecrets = response.json().await.expect("JSON task secrets");
+    (status, values_by_key(&secrets))
+}
+
+fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+        .collect()
+}
+
 async fn delete(base_url: &str, token: &str, company: &str, key: &str) -> u16 {
     reqwest::Client::new()
         .delete(format!(
@@ -286,10 +320,17 @@ async fn server_started_before_rotation_keeps_serving() {
         "gamma before",
     );
     let acme = add_member(&data_dir, "acme", "owner", &[]);
+    let acme_runner = issue_runner(&data_dir, "acme", &[]);
+    let gamma_runner = issue_runner(&data_dir, "gamma", &[]);
     let (mut server, base_url) = Binary::serve(&data_dir, &dir.path().join("dist"), &[]);
     assert_eq!(
         create(&base_url, &acme, "acme", "BEFORE", "acme before").await,
         201
+    );
+    // A task read makes the server unwrap and cache acme's data key.
+    assert_eq!(
+        task_values(&base_url, &acme_runner, "acme").await,
+        (200, pairs(&[("BEFORE", "acme before")]))
     );
 
     let rows_before = data_key_rows(&data_dir);
@@ -319,7 +360,8 @@ async fn server_started_before_rotation_keeps_serving() {
         .expect("beta's data key");
     assert_eq!(beta_row.1, first_key_id);
 
-    // Listing, adding and deleting need no master key, so they go on.
+    // Listing, adding and deleting need no master key, and acme's data key
+    // is cached, so everything goes on.
     assert_eq!(list_keys(&base_url, &acme, "acme").await, ["BEFORE"]);
     assert_eq!(
         create(&base_url, &acme, "acme", "AFTER", "acme after").await,
@@ -327,10 +369,20 @@ async fn server_started_before_rotation_keeps_serving() {
     );
     assert_eq!(delete(&base_url, &acme, "acme", "BEFORE").await, 204);
     assert_eq!(list_keys(&base_url, &acme, "acme").await, ["AFTER"]);
+    assert_eq!(
+        task_values(&base_url, &acme_runner, "acme").await,
+        (200, pairs(&[("AFTER", "acme after")]))
+    );
 
+    // After a second rotation the server unwraps gamma's data key, which
+    // is wrapped with a master key that it has not loaded yet.
     let (code, command) = rotate(&data_dir, &[], &[]);
     assert_eq!(code, Some(0), "{}", command.stderr());
     let second_key_id = key_file_id(&data_dir);
+    assert_eq!(
+        task_values(&base_url, &gamma_runner, "gamma").await,
+        (200, pairs(&[("OLD", "gamma before")]))
+    );
 
     assert_eq!(server.terminate(), Some(0));
     let stderr = server.stderr();
@@ -338,7 +390,7 @@ async fn server_started_before_rotation_keeps_serving() {
         stderr
             .matches("loaded the new key from the key file")
             .count(),
-        1,
+        2,
         "{stderr}"
     );
     assert!(!stderr.contains("request failed"), "{stderr}");
@@ -362,11 +414,21 @@ async fn environment_key_server_asks_for_restart() {
     let new_key = "22".repeat(32);
     let old_env = [("SECRETS_MASTER_KEY", old_key.as_str())];
     let acme = add_member(&data_dir, "acme", "owner", &old_env);
+    let beta = add_member(&data_dir, "beta", "owner", &old_env);
+    let acme_runner = issue_runner(&data_dir, "acme", &old_env);
+    let beta_runner = issue_runner(&data_dir, "beta", &old_env);
     let (mut server, base_url) = Binary::serve(&data_dir, &dist_dir, &old_env);
     assert_eq!(
         create(&base_url, &acme, "acme", "FIRST", "acme value").await,
         201
     );
+    assert_eq!(
+        create(&base_url, &beta, "beta", "FIRST", "beta value").await,
+        201
+    );
+    // Acme's data key is unwrapped and cached before the rotation, and
+    // beta's is not.
+    assert_eq!(task_values(&base_url, &acme_runner, "acme").await.0, 200);
 
     let (code, command) = rotate(
         &data_dir,
@@ -386,20 +448,29 @@ async fn environment_key_server_asks_for_restart() {
     );
     assert!(!key_file(&data_dir).exists());
 
-    // Adding a secret needs no master key. Creating the key pair of a
-    // company that has none needs the new one.
+    // Adding a secret needs no master key, and acme's tasks use the cached
+    // data key. Beta's tasks, and creating the key pair of a company that
+    // has none, need the new master key.
     assert_eq!(
         create(&base_url, &acme, "acme", "SECOND", "acme value").await,
         201
     );
-    add_company_without_key_pair(&data_dir, "beta");
-    let beta = add_member(
+    assert_eq!(
+        task_values(&base_url, &acme_runner, "acme").await,
+        (
+            200,
+            pairs(&[("FIRST", "acme value"), ("SECOND", "acme value")])
+        )
+    );
+    assert_eq!(task_values(&base_url, &beta_runner, "beta").await.0, 500);
+    add_company_without_key_pair(&data_dir, "gamma");
+    let gamma = add_member(
         &data_dir,
-        "beta",
+        "gamma",
         "owner",
         &[("SECRETS_MASTER_KEY", &new_key)],
     );
-    assert_eq!(public_key(&base_url, &beta, "beta").await.0, 500);
+    assert_eq!(public_key(&base_url, &gamma, "gamma").await.0, 500);
     assert_eq!(server.terminate(), Some(0));
     let stderr = server.stderr();
     assert!(
@@ -408,11 +479,16 @@ async fn environment_key_server_asks_for_restart() {
     );
     assert!(!stderr.contains(&new_key), "{stderr}");
 
-    // Restarted with the new key, the server creates beta's key pair.
+    // Restarted with the new key, the server hands beta's values to a task
+    // and creates gamma's key pair.
     let new_env = [("SECRETS_MASTER_KEY", new_key.as_str())];
     let (mut restarted, base_url) = Binary::serve(&data_dir, &dist_dir, &new_env);
     assert_eq!(
-        create(&base_url, &beta, "beta", "FIRST", "beta value").await,
+        task_values(&base_url, &beta_runner, "beta").await,
+        (200, pairs(&[("FIRST", "beta value")]))
+    );
+    assert_eq!(
+        create(&base_url, &gamma, "gamma", "FIRST", "gamma value").await,
         201
     );
     assert_eq!(restarted.terminate(), Some(0));

@@ -7,7 +7,7 @@ mod common;
 use std::collections::HashSet;
 use std::path::Path;
 
-use common::{stored_value, test_master_key, TestServer};
+use common::{stored_value, test_master_key, values_by_key, TestServer};
 use rusqlite::{params, Connection};
 use secrets_core::{CompanyId, SecretKey};
 use secrets_server::crypto::value_associated_data;
@@ -140,7 +140,18 @@ async fn schema_3_values_sealed_to_public_keys() {
     let dist_dir = dir.path().join("dist");
     let server = TestServer::start_in(dir, dist_dir).await;
 
-    // Every value opens with its company's new secret key, byte for byte.
+    // A task of each company receives every value byte for byte.
+    for company in ["acme", "beta"] {
+        let runner = server.runner_token(company, "agents");
+        let task = server.start_task_ok(&runner, company).await;
+        let mut expected: Vec<(String, String)> = old_secrets()
+            .into_iter()
+            .filter(|secret| secret.0 == company)
+            .map(|(_, key, _, value)| (key.to_owned(), value))
+            .collect();
+        expected.sort();
+        assert_eq!(values_by_key(&server.task_secrets(&task).await), expected);
+    }
     for (company, key, _, value) in old_secrets() {
         assert_eq!(
             stored_value(server.store(), company, key).as_bytes(),
@@ -148,25 +159,19 @@ async fn schema_3_values_sealed_to_public_keys() {
             "{company} {key}"
         );
     }
-    // The rows keep their IDs, descriptions and creators, name the public
-    // key they are sealed to, and have never been used.
+    // The rows keep their IDs, descriptions and creators, and name the
+    // public key they are sealed to. The tasks above used them.
     let token = server.api_token("acme", "owner");
     let acme_key_id = server.public_key(&token, "acme").await.key_id;
-    let rows: Vec<(i64, String, String, String, Option<i64>)> = server
+    let rows: Vec<(i64, String, String, String)> = server
         .database()
         .prepare(
-            "SELECT s.id, s.key, s.description, s.key_id, s.last_used_at
-             FROM secrets s WHERE s.company_id = 'acme' ORDER BY s.id",
+            "SELECT id, key, description, key_id FROM secrets
+             WHERE company_id = 'acme' ORDER BY id",
         )
         .expect("prepare")
         .query_map([], |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-            ))
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
         })
         .expect("query")
         .collect::<Result<_, _>>()
@@ -174,14 +179,8 @@ async fn schema_3_values_sealed_to_public_keys() {
     assert_eq!(
         rows,
         [
-            (
-                1,
-                "PEM".into(),
-                "Signing key".into(),
-                acme_key_id.clone(),
-                None
-            ),
-            (2, "SPACES".into(), "".into(), acme_key_id, None),
+            (1, "PEM".into(), "Signing key".into(), acme_key_id.clone()),
+            (2, "SPACES".into(), "".into(), acme_key_id),
         ]
     );
     let listed = server
@@ -190,6 +189,7 @@ async fn schema_3_values_sealed_to_public_keys() {
         .expect("list");
     assert_eq!(listed[0].created_by, "owner");
     assert_eq!(listed[0].created_at, "2023-11-14T22:13:20Z");
+    assert!(listed[0].last_used_at.is_some());
 
     // The values sealed with the data keys are gone from the files.
     for ciphertext in &old_ciphertexts {

@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer};
 use tower_http::timeout::TimeoutError;
 use zeroize::{Zeroize, Zeroizing};
 
+use super::zeroizing::extend_zeroizing;
 use super::AppError;
 
 /// Capacity of the body buffer when the request declares no
@@ -143,16 +144,7 @@ fn body_error(error: &(dyn std::error::Error + 'static)) -> AppError {
 /// its memory, that memory is zeroed and returned as `Ok` for the caller to
 /// free. A frame that shares its memory is returned unchanged as `Err`.
 fn append_frame(buffer: &mut Zeroizing<Vec<u8>>, frame: Bytes) -> Result<Bytes, Bytes> {
-    let needed = buffer.len() + frame.len();
-    if needed > buffer.capacity() {
-        let capacity = needed
-            .max(2 * buffer.capacity())
-            .min(MAX_BODY_BYTES.max(needed));
-        let mut grown = Zeroizing::new(Vec::with_capacity(capacity));
-        grown.extend_from_slice(buffer);
-        *buffer = grown;
-    }
-    buffer.extend_from_slice(&frame);
+    extend_zeroizing(buffer, &frame, MAX_BODY_BYTES);
 
     let mut owned = frame.try_into_mut()?;
     owned.zeroize();

@@ -147,7 +147,11 @@ pub(super) fn read_public_key(
     Ok(Some(CompanyPublicKey { key_id, public_key }))
 }
 
-fn ensure_company_exists(connection: &Connection, company: &CompanyId) -> Result<(), StoreError> {
+/// Fails with [`StoreError::CompanyNotFound`] unless `company` exists.
+pub(super) fn ensure_company_exists(
+    connection: &Connection,
+    company: &CompanyId,
+) -> Result<(), StoreError> {
     let exists = connection
         .query_row(
             "SELECT 1 FROM companies WHERE id = ?1",

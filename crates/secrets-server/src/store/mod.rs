@@ -1,5 +1,6 @@
-//! Storage of conglomerates, companies, members, credentials, secrets and
-//! activity events in one SQLite file, `secrets.db` in the data directory.
+//! Storage of conglomerates, companies, members, credentials, secrets,
+//! activity events, runners and tasks in one SQLite file, `secrets.db` in
+//! the data directory.
 //!
 //! Every write runs in a `BEGIN IMMEDIATE` transaction, which takes the
 //! database's write lock before the first read. A check such as "fewer than
@@ -22,7 +23,9 @@ mod members;
 mod open_value;
 mod organization;
 mod rotate_master_key;
+mod runners;
 mod schema;
+mod tasks;
 mod update_description;
 
 use std::fs::{self, DirBuilder, OpenOptions, Permissions};
@@ -45,6 +48,8 @@ pub use credentials::{
 pub use members::{Member, MemberName, MemberNameError, RemovedMember};
 pub use organization::{ConglomerateId, ConglomerateIdError};
 pub use rotate_master_key::MasterKeyRotation;
+pub use runners::{RevokedRunner, Runner, RunnerInfo, RunnerName, RunnerNameError};
+pub use tasks::{HandedOver, NewTask};
 
 /// Name of the database file inside the data directory.
 pub const DATABASE_FILE: &str = "secrets.db";
@@ -110,6 +115,16 @@ pub enum StoreError {
     /// request was authorized.
     #[error("the member no longer has access to this company")]
     AccessRevoked,
+    /// No runner has this ID.
+    #[error("no runner has the ID {0}; `secrets-server runner list --company ID` shows a company's runners")]
+    RunnerNotFound(i64),
+    /// The runner was revoked after its request was authenticated.
+    #[error("the runner was revoked")]
+    RunnerRevoked,
+    /// The task token does not belong to this task, or the task finished
+    /// or expired.
+    #[error("the task token is invalid, or the task finished or expired")]
+    TaskNotAuthorized,
     /// No API token has this ID.
     #[error("no API token has the ID {0}; `secrets-server token list` shows a member's tokens")]
     TokenNotFound(i64),
