@@ -10,6 +10,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -125,9 +126,11 @@ impl Server {
         operator(&self.data_dir(), args)
     }
 
-    /// Returns a new runner token of the company.
-    pub fn runner_token(&self, name: &str) -> String {
-        self.operator(&["runner", "issue", "--company", COMPANY, "--name", name])
+    /// Issues a runner with a name of its own and returns its token.
+    pub fn runner_token(&self) -> String {
+        static RUNNERS: AtomicUsize = AtomicUsize::new(0);
+        let name = format!("runner-{}", RUNNERS.fetch_add(1, Ordering::Relaxed));
+        self.operator(&["runner", "issue", "--company", COMPANY, "--name", &name])
     }
 
     /// Returns the server's log so far.
