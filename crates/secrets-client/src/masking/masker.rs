@@ -184,6 +184,11 @@ impl Masker {
 
     /// Records in `progress` whether `bytes` starts with the pattern, or
     /// could still grow into it.
+    ///
+    /// NOTE: every occurrence of a head costs a comparison as long as the
+    /// pattern, so output that repeats a long value's head without the
+    /// value takes quadratic time. A 32 KiB value of one repeated byte
+    /// against 900 KB of runs of that byte took 1.2 s (release build).
     fn compare(&self, pattern: usize, bytes: &[u8], progress: &mut Progress) {
         let text: &[u8] = &self.patterns.patterns[pattern];
         if bytes.len() < text.len() {
