@@ -6,20 +6,21 @@
 //!   the database: in `master.key` or in the `SECRETS_MASTER_KEY`
 //!   environment variable.
 //! - A **data key** is a random 32-byte key of one company. It seals the
-//!   company's values. The database stores it only **wrapped**: sealed by
-//!   the master key, with associated data that names the company.
+//!   secret key of the company's key pair, to which clients seal values
+//!   (schema 3 and earlier sealed the values themselves with it). The
+//!   database stores it only **wrapped**: sealed by the master key, with
+//!   associated data that names the company.
 //! - A **key id** names a master key without revealing it: the first 16
 //!   bytes of a SHA-256 hash of the key, hex-encoded. Each wrapped data key
 //!   and the master key check record the key id of the master key that
 //!   sealed them, so a server can tell that the master key was rotated.
 //!
-//! Rotating the master key rewraps the data keys and leaves every value's
-//! ciphertext as it is.
+//! Rotating the master key rewraps the data keys and leaves every sealed
+//! value and sealed secret key as it is.
 //!
 //! Every seal uses a fresh random 24-byte nonce. The associated data binds
-//! a value's ciphertext to its company and key, and a wrapped data key to its
-//! company, so a ciphertext copied into another row fails to decrypt instead
-//! of handing one company's value to another.
+//! a wrapped data key to its company, so a ciphertext copied into another
+//! row fails to decrypt instead of handing one company's keys to another.
 
 mod key_file;
 
@@ -421,7 +422,8 @@ pub fn environment_key_text(name: &str) -> Option<Zeroizing<String>> {
     }
 }
 
-/// Returns the associated data of a secret's value:
+/// Returns the associated data of a secret's value as schema 3 sealed it
+/// with the data key, and schema 1 with the master key:
 /// `secrets/v1 NUL company NUL key`. Neither a company ID nor a key can
 /// contain NUL, so two different pairs never produce the same bytes.
 pub fn value_associated_data(company: &CompanyId, key: &SecretKey) -> Vec<u8> {

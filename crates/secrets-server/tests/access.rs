@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::TestServer;
+use common::{new_secret, sealed_request, store_sealing_key, TestServer};
 use reqwest::{Method, RequestBuilder};
 use secrets_core::CompanyId;
 use secrets_server::store::{ConglomerateId, CredentialKind, Member, MemberName};
@@ -18,14 +18,16 @@ enum Endpoint {
     Update,
     Delete,
     Activity,
+    PublicKey,
 }
 
-const ENDPOINTS: [Endpoint; 5] = [
+const ENDPOINTS: [Endpoint; 6] = [
     Endpoint::List,
     Endpoint::Create,
     Endpoint::Update,
     Endpoint::Delete,
     Endpoint::Activity,
+    Endpoint::PublicKey,
 ];
 
 /// A server with two conglomerates: `group-a` with companies `alpha` and
@@ -85,9 +87,7 @@ impl Setup {
     /// Stores `KEY_A` in `company` as `ana`, so that update and delete have
     /// something to act on.
     fn seed(&self, company: &str) {
-        let request: secrets_core::api::CreateSecretRequest =
-            serde_json::from_value(json!({ "key": "KEY_A", "value": "v" })).expect("request");
-        let secret = request.validate().expect("valid");
+        let secret = new_secret(self.server.store(), company, "KEY_A", "v");
         self.server
             .store()
             .create_secret(&company_id(company), &self.ana, &secret)
@@ -101,7 +101,7 @@ impl Setup {
             Endpoint::Create => (
                 Method::POST,
                 format!("{base}/secrets"),
-                Some(json!({ "key": "NEW_KEY", "value": "v" })),
+                Some(self.create_body(company)),
             ),
             Endpoint::Update => (
                 Method::PATCH,
@@ -110,12 +110,24 @@ impl Setup {
             ),
             Endpoint::Delete => (Method::DELETE, format!("{base}/secrets/KEY_A"), None),
             Endpoint::Activity => (Method::GET, format!("{base}/activity"), None),
+            Endpoint::PublicKey => (Method::GET, format!("{base}/public-key"), None),
         };
         let request = self.client.request(method, url);
         match body {
             Some(body) => request.json(&body),
             None => request,
         }
+    }
+
+    /// Returns a create request body sealed to the public key of `company`,
+    /// or of `alpha` when `company` does not exist: the request must then
+    /// be rejected before its body is read.
+    fn create_body(&self, company: &str) -> Value {
+        let exists = CompanyId::parse(company)
+            .is_ok_and(|id| self.server.store().conglomerate_of(&id).is_ok());
+        let sealing_key =
+            store_sealing_key(self.server.store(), if exists { company } else { "alpha" });
+        sealed_request(&sealing_key, "NEW_KEY", "v")
     }
 
     /// Sends a request to every endpoint of `company` with `credential`
@@ -166,7 +178,7 @@ fn company_id(text: &str) -> CompanyId {
 
 fn success_status(endpoint: Endpoint) -> u16 {
     match endpoint {
-        Endpoint::List | Endpoint::Update | Endpoint::Activity => 200,
+        Endpoint::List | Endpoint::Update | Endpoint::Activity | Endpoint::PublicKey => 200,
         Endpoint::Create => 201,
         Endpoint::Delete => 204,
     }
@@ -533,11 +545,7 @@ async fn store_rechecks_access_inside_writes() {
     let alpha = company_id("alpha");
     let key: secrets_core::SecretKey = "KEY_A".parse().expect("valid key");
     let description = secrets_core::Description::parse("changed").expect("valid");
-    let new_secret = || {
-        let request: secrets_core::api::CreateSecretRequest =
-            serde_json::from_value(json!({ "key": "LATE_KEY", "value": "v" })).expect("request");
-        request.validate().expect("valid")
-    };
+    let new_secret = || new_secret(store, "alpha", "LATE_KEY", "v");
 
     // A member of another conglomerate, as if authorization had been skipped.
     let bob = &setup.bob;

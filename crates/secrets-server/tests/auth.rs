@@ -2,13 +2,20 @@
 
 mod common;
 
-use common::{assert_error, TestServer};
+use common::{assert_error, sealed_request, store_sealing_key, TestServer};
 use secrets_server::store::CredentialKind;
-use serde_json::json;
+use serde_json::{json, Value};
 
 const UNAUTHORIZED: &str =
     "Sign in to manage secrets: this request has no valid session or API token.";
 const COMPANY_NOT_FOUND: &str = "No company with this ID was found.";
+
+/// Returns a create request body for `key`, sealed to the public key of
+/// `acme`. Requests to other companies are rejected before the body is
+/// read.
+fn acme_request(server: &TestServer, key: &str) -> Value {
+    sealed_request(&store_sealing_key(server.store(), "acme"), key, "v")
+}
 
 /// Sends one request to each endpoint with `credential` applied.
 async fn every_endpoint(
@@ -22,7 +29,7 @@ async fn every_endpoint(
         server
             .client
             .post(server.secrets_url(company))
-            .json(&json!({ "key": "API_KEY", "value": "v" })),
+            .json(&acme_request(server, "API_KEY")),
         server.client.delete(secret_url),
     ];
     let mut responses = Vec::new();
@@ -157,7 +164,7 @@ async fn login_link_sets_working_session() {
         .client
         .post(server.secrets_url("acme"))
         .header("cookie", &session)
-        .json(&json!({ "key": "FROM_BROWSER", "value": "v" }))
+        .json(&acme_request(&server, "FROM_BROWSER"))
         .send()
         .await
         .expect("sent");
@@ -448,7 +455,7 @@ async fn session_change_from_other_origin_rejected() {
         .post(server.secrets_url("acme"))
         .header("cookie", &cookie)
         .headers(header_map(&foreign))
-        .json(&json!({ "key": "FORGED", "value": "v" }))
+        .json(&acme_request(&server, "FORGED"))
         .send()
         .await
         .expect("sent");
@@ -485,7 +492,7 @@ async fn session_change_from_other_origin_rejected() {
         .post(server.secrets_url("acme"))
         .header("cookie", &cookie)
         .headers(header_map(&own))
-        .json(&json!({ "key": "FROM_SECTION", "value": "v" }))
+        .json(&acme_request(&server, "FROM_SECTION"))
         .send()
         .await
         .expect("sent");
@@ -501,7 +508,7 @@ async fn bearer_change_from_other_origin_allowed() {
         .post(server.secrets_url("acme"))
         .bearer_auth(&token)
         .headers(header_map(&[("origin", "http://127.0.0.1:9")]))
-        .json(&json!({ "key": "FROM_SCRIPT", "value": "v" }))
+        .json(&acme_request(&server, "FROM_SCRIPT"))
         .send()
         .await
         .expect("sent");

@@ -1,11 +1,19 @@
-//! Sends a unique canary value through every path of the API, then checks
-//! that no response, log line, database file or activity event contains it.
-//! The bearer token must not appear in any log line either.
+//! Sends a unique canary value through every path of the API, sealed as
+//! clients send it and also in plaintext, as a client might by mistake.
+//! A task then reads it, and that response is the only one that may
+//! contain it. Then checks that no other response, log line, database file
+//! or activity event contains it, and that no log line contains a member's,
+//! runner's or task's token.
 
 mod common;
 
-use common::{add_member, login_link_from, session_cookie, sign_in, Binary};
+use common::{
+    add_member, issue_runner, login_link_from, seal, seal_bytes, sealed_request, session_cookie,
+    sign_in, Binary,
+};
 use reqwest::header::HeaderMap;
+use secrets_core::api::{PublicKeyResponse, StartedTask};
+use secrets_core::sealed::SealingKey;
 use serde_json::json;
 
 const CANARY: &str = "CANARY-7f3a9c1e-leak-check";
@@ -67,6 +75,20 @@ async fn canary_value_never_leaks() {
     seen.record(response).await;
     let token = add_member(&data_dir, "acme", "bot", &[("RUST_LOG", "trace")]);
 
+    // The client seals the canary to the company's public key.
+    let response = client
+        .get(format!("{base_url}/api/v1/companies/acme/public-key"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    let public_key: PublicKeyResponse = response.json().await.expect("JSON public key");
+    seen.0
+        .push_str(&serde_json::to_string(&public_key).expect("JSON"));
+    let sealing_key =
+        SealingKey::from_base64(&public_key.key_id, &public_key.public_key).expect("valid key");
+
     let post = |body: String| {
         client
             .post(&secrets_url)
@@ -75,10 +97,14 @@ async fn canary_value_never_leaks() {
             .body(body)
     };
     let create = |key: &str, description: &str| {
-        json!({ "key": key, "value": CANARY, "description": description }).to_string()
+        let mut body = sealed_request(&sealing_key, key, CANARY);
+        body["description"] = json!(description);
+        body.to_string()
     };
+    let sealed_canary = seal(&sealing_key, CANARY);
 
-    // The successful create, then every error path with the canary inside.
+    // The successful create, then every error path with the canary inside,
+    // sealed or, as a client might send it by mistake, in plaintext.
     assert_eq!(
         seen.record(post(create("CANARY_KEY", "")).send().await.expect("sent"))
             .await,
@@ -105,12 +131,36 @@ async fn canary_value_never_leaks() {
         .await,
         422
     );
-    let oversized = json!({ "key": "BIG", "value": CANARY.repeat(2_000) }).to_string();
+    let oversized = json!({
+        "key": "BIG",
+        "sealed_value": seal_bytes(&public_key, CANARY.repeat(2_000).as_bytes()),
+        "key_id": public_key.key_id,
+    })
+    .to_string();
     assert_eq!(
         seen.record(post(oversized).send().await.expect("sent"))
             .await,
         422
     );
+    let stale_key =
+        json!({ "key": "STALE", "sealed_value": sealed_canary, "key_id": "0000000000000000" })
+            .to_string();
+    assert_eq!(
+        seen.record(post(stale_key).send().await.expect("sent"))
+            .await,
+        409
+    );
+    let plaintext_bodies = [
+        json!({ "key": "PLAIN", "value": CANARY }),
+        json!({ "key": "PLAIN", "value": [CANARY], "sealed_value": sealed_canary, "key_id": public_key.key_id }),
+    ];
+    for body in plaintext_bodies {
+        assert_eq!(
+            seen.record(post(body.to_string()).send().await.expect("sent"))
+                .await,
+            422
+        );
+    }
     let too_large = json!({ "key": "BIG", "value": CANARY.repeat(12_000) }).to_string();
     assert_eq!(
         seen.record(post(too_large).send().await.expect("sent"))
@@ -132,7 +182,7 @@ async fn canary_value_never_leaks() {
     let unauthorized = client
         .post(&secrets_url)
         .bearer_auth(CANARY)
-        .json(&json!({ "key": "A", "value": CANARY }));
+        .json(&sealed_request(&sealing_key, "A", CANARY));
     assert_eq!(
         seen.record(unauthorized.send().await.expect("sent")).await,
         401
@@ -140,7 +190,7 @@ async fn canary_value_never_leaks() {
     let by_cookie = client
         .post(&secrets_url)
         .header("cookie", &cookie)
-        .json(&json!({ "key": "VIA_COOKIE", "value": CANARY }));
+        .json(&sealed_request(&sealing_key, "VIA_COOKIE", CANARY));
     assert_eq!(
         seen.record(by_cookie.send().await.expect("sent")).await,
         201
@@ -238,6 +288,66 @@ async fn canary_value_never_leaks() {
         .await
         .expect("sent");
     assert_eq!(seen.record(listed).await, 200);
+    // A runner starts a task, which reads the canary, the only response
+    // that may contain it, then the catalog, and finishes.
+    let runner = issue_runner(&data_dir, "acme", &[("RUST_LOG", "trace")]);
+    let tasks_url = format!("{base_url}/api/v1/companies/acme/tasks");
+    let by_member = client.post(&tasks_url).bearer_auth(&token);
+    assert_eq!(
+        seen.record(by_member.send().await.expect("sent")).await,
+        401
+    );
+    let response = client
+        .post(&tasks_url)
+        .bearer_auth(&runner)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 201);
+    seen.headers(response.headers());
+    let task: StartedTask = response.json().await.expect("JSON task");
+    let task_url = |route: &str| format!("{base_url}/api/v1/tasks/{}/{route}", task.task_id);
+    let response = client
+        .get(task_url("secrets"))
+        .bearer_auth(&*task.task_token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    let handed_over = response.text().await.expect("body");
+    assert!(
+        handed_over.contains(CANARY),
+        "the task did not receive the canary"
+    );
+    let catalog = client
+        .get(task_url("catalog"))
+        .bearer_auth(&*task.task_token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(seen.record(catalog).await, 200);
+    let wrong_token = client
+        .get(task_url("secrets"))
+        .bearer_auth(&runner)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(seen.record(wrong_token).await, 401);
+    let finished = client
+        .post(task_url("finish"))
+        .bearer_auth(&*task.task_token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(seen.record(finished).await, 204);
+    let after_finish = client
+        .get(task_url("secrets"))
+        .bearer_auth(&*task.task_token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(seen.record(after_finish).await, 401);
+
     let deleted = client
         .delete(format!("{secrets_url}/CANARY_KEY"))
         .bearer_auth(&token)
@@ -273,9 +383,17 @@ async fn canary_value_never_leaks() {
         !logs.contains(CANARY),
         "the logs contain the canary:\n{logs}"
     );
+    for (name, secret) in [
+        ("bearer token", token.as_str()),
+        ("runner token", runner.as_str()),
+        ("task token", task.task_token.as_str()),
+    ] {
+        assert!(!logs.contains(secret), "the logs contain the {name}");
+    }
     assert!(
-        !server.stderr().contains(&token),
-        "the logs contain the bearer token"
+        logs.contains(&format!("task_id={}", task.task_id))
+            && logs.contains("handed secrets to a task"),
+        "the hand-over was not logged:\n{logs}"
     );
     assert!(
         logs.contains("request finished"),

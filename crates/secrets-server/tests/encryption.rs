@@ -1,17 +1,16 @@
-//! Encryption at rest. Each company's values are sealed with its own data
-//! key, which is stored only wrapped by the master key. Ciphertexts are
-//! bound to their row, and the master key is checked at startup.
+//! Encryption at rest. Each company's values are sealed to its own key
+//! pair, whose secret key is stored only sealed with the company's data
+//! key, which is stored only wrapped by the master key. The master key is
+//! checked at startup.
 
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
 
-use common::{database_files_contain, test_master_key, TestServer};
-use secrets_core::api::CreateSecretRequest;
+use common::{database_files_contain, new_secret, test_master_key, TestServer};
 use secrets_core::{CompanyId, SecretKey};
 use secrets_server::crypto::{data_key_associated_data, MasterKey};
 use secrets_server::store::{Store, StoreError};
-use serde_json::json;
 use zeroize::Zeroizing;
 
 fn company(id: &str) -> CompanyId {
@@ -20,20 +19,6 @@ fn company(id: &str) -> CompanyId {
 
 fn key(text: &str) -> SecretKey {
     SecretKey::parse(text).expect("valid key")
-}
-
-/// Copies the nonce and ciphertext of one secret row over another.
-fn copy_ciphertext(server: &TestServer, from: (&str, &str), to: (&str, &str)) {
-    let changed = server
-        .database()
-        .execute(
-            "UPDATE secrets SET (nonce, ciphertext) =
-                (SELECT nonce, ciphertext FROM secrets WHERE company_id = ?1 AND key = ?2)
-             WHERE company_id = ?3 AND key = ?4",
-            [from.0, from.1, to.0, to.1],
-        )
-        .expect("copy ciphertext");
-    assert_eq!(changed, 1);
 }
 
 /// A row of `data_keys`.
@@ -128,22 +113,32 @@ async fn database_holds_no_unwrapped_data_key() {
 }
 
 #[tokio::test]
-async fn data_key_created_with_first_secret() {
+async fn data_key_created_with_company_key_pair() {
     let server = TestServer::start().await;
     let token = server.api_token("acme", "owner");
-    let count = || server.count("SELECT COUNT(*) FROM data_keys");
-    assert_eq!(count(), 0);
-
-    let rejected = server
-        .create(&token, "acme", &json!({ "key": "bad-key", "value": "v" }))
-        .await;
-    assert_eq!(rejected.status(), 422);
-    assert_eq!(count(), 0);
+    let data_keys = || server.count("SELECT COUNT(*) FROM data_keys");
+    let key_pairs = || server.count("SELECT COUNT(*) FROM company_keys");
+    assert_eq!((data_keys(), key_pairs()), (1, 1));
 
     server.create_ok(&token, "acme", "FIRST", "v").await;
-    assert_eq!(count(), 1);
     server.create_ok(&token, "acme", "SECOND", "v").await;
-    assert_eq!(count(), 1);
+    assert_eq!((data_keys(), key_pairs()), (1, 1));
+
+    // A company from before key pairs existed gets its data key and key
+    // pair with the first request for its public key.
+    server
+        .database()
+        .execute(
+            "INSERT INTO companies (id, conglomerate_id, created_at) VALUES ('acme-old', 'acme', 0)",
+            [],
+        )
+        .expect("insert company");
+    assert_eq!((data_keys(), key_pairs()), (1, 1));
+    let first = server.public_key(&token, "acme-old").await;
+    assert_eq!((data_keys(), key_pairs()), (2, 2));
+    let second = server.public_key(&token, "acme-old").await;
+    assert_eq!(second, first);
+    assert_eq!((data_keys(), key_pairs()), (2, 2));
 }
 
 #[tokio::test]
@@ -160,18 +155,10 @@ async fn wrapped_data_key_copied_to_other_company_fails() {
         .expect("copy wrapped key");
     assert_eq!(changed, 1);
 
-    // A second store has not cached beta's data key, so it unwraps the row.
+    // A second store has not cached beta's data key, so it unwraps the row,
+    // and must not open beta's key pair with acme's data key instead.
     let store =
         Store::open(&server.dir.path().join("data"), test_master_key()).expect("open store");
-
-    // Adding a secret unwraps beta's data key and must not seal with
-    // acme's key instead.
-    let owner = server.member("beta", "owner");
-    let request: CreateSecretRequest =
-        serde_json::from_value(json!({ "key": "NEW", "value": "v" })).expect("request");
-    let secret = request.validate().expect("valid secret");
-    let created = store.create_secret(&company("beta"), &owner, &secret);
-    assert!(matches!(created, Err(StoreError::Crypto(_))), "{created:?}");
 
     let opened = store.open_value(&company("beta"), &key("API_KEY"));
     assert!(matches!(opened, Err(StoreError::Crypto(_))), "{opened:?}");
@@ -179,34 +166,50 @@ async fn wrapped_data_key_copied_to_other_company_fails() {
 }
 
 #[tokio::test]
-async fn ciphertext_copied_to_other_key_fails() {
-    let server = TestServer::start().await;
-    let token = server.api_token("acme", "owner");
-    server
-        .create_ok(&token, "acme", "SOURCE", "source value")
-        .await;
-    server
-        .create_ok(&token, "acme", "TARGET", "target value")
-        .await;
+async fn sealed_value_copied_to_other_company_fails() {
+    let server = server_with_two_companies().await;
 
-    copy_ciphertext(&server, ("acme", "SOURCE"), ("acme", "TARGET"));
+    // Each company has its own key pair, so a sealed value copied into
+    // another company's row cannot be opened there.
+    let changed = server
+        .database()
+        .execute(
+            "UPDATE secrets SET sealed_value =
+                (SELECT sealed_value FROM secrets WHERE company_id = 'acme' AND key = 'API_KEY')
+             WHERE company_id = 'beta' AND key = 'API_KEY'",
+            [],
+        )
+        .expect("copy sealed value");
+    assert_eq!(changed, 1);
 
-    let opened = server.store().open_value(&company("acme"), &key("TARGET"));
-    assert!(matches!(opened, Err(StoreError::Crypto(_))), "{opened:?}");
-    assert!(server
-        .store()
-        .open_value(&company("acme"), &key("SOURCE"))
-        .is_ok());
+    let opened = server.store().open_value(&company("beta"), &key("API_KEY"));
+    assert!(
+        matches!(opened, Err(StoreError::CorruptValue)),
+        "{opened:?}"
+    );
 }
 
 #[tokio::test]
-async fn ciphertext_copied_to_other_company_fails() {
+async fn key_pairs_differ_per_company() {
     let server = server_with_two_companies().await;
+    let acme = server
+        .public_key(&server.api_token("acme", "owner"), "acme")
+        .await;
+    let beta = server
+        .public_key(&server.api_token("beta", "owner"), "beta")
+        .await;
 
-    copy_ciphertext(&server, ("acme", "API_KEY"), ("beta", "API_KEY"));
-
-    let opened = server.store().open_value(&company("beta"), &key("API_KEY"));
-    assert!(matches!(opened, Err(StoreError::Crypto(_))), "{opened:?}");
+    assert_ne!(acme.public_key, beta.public_key);
+    assert_ne!(acme.key_id, beta.key_id);
+    let stored: Vec<String> = server
+        .database()
+        .prepare("SELECT key_id FROM secrets ORDER BY company_id, key")
+        .expect("prepare")
+        .query_map([], |row| row.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(stored, [acme.key_id.clone(), acme.key_id, beta.key_id]);
 }
 
 #[tokio::test]
@@ -217,13 +220,15 @@ async fn database_holds_no_plaintext() {
         .create_ok(&token, "acme", "API_KEY", "plaintext-marker-5a1d")
         .await;
 
-    let ciphertext: Vec<u8> = server
+    let sealed: Vec<u8> = server
         .database()
-        .query_row("SELECT ciphertext FROM secrets", [], |row| row.get(0))
+        .query_row("SELECT sealed_value FROM secrets", [], |row| row.get(0))
         .expect("row");
 
-    assert!(!ciphertext.windows(5).any(|window| window == b"plain"));
-    assert_eq!(ciphertext.len(), "plaintext-marker-5a1d".len() + 16);
+    assert!(!sealed.windows(5).any(|window| window == b"plain"));
+    assert_eq!(sealed.len(), "plaintext-marker-5a1d".len() + 48);
+    let data_dir = server.dir.path().join("data");
+    assert!(!database_files_contain(&data_dir, b"plaintext-marker"));
 }
 
 #[test]
@@ -266,14 +271,9 @@ fn store_reopened_decrypts_old_values() {
     let member = store
         .ensure_member(&company("acme"), &name)
         .expect("member");
-    let request: secrets_core::api::CreateSecretRequest =
-        serde_json::from_str(r#"{"key":"API_KEY","value":"kept\n"}"#).expect("request");
+    let secret = new_secret(&store, "acme", "API_KEY", "kept\n");
     store
-        .create_secret(
-            &company("acme"),
-            &member,
-            &request.validate().expect("valid"),
-        )
+        .create_secret(&company("acme"), &member, &secret)
         .expect("create");
     drop(store);
 

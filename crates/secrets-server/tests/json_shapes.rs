@@ -7,7 +7,7 @@ mod common;
 use common::{assert_error, TestServer};
 use serde_json::json;
 
-const CREATE_SHAPE: &str = "The request body must be a JSON object with the text fields key and value, and optionally description.";
+const CREATE_SHAPE: &str = "The request body must be a JSON object with the text fields key, sealed_value and key_id, and optionally description.";
 const PATCH_SHAPE: &str = "The request body must be a JSON object with the text field description.";
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! Rotating the master key with `rotate-master-key`. Values stay readable,
-//! and a server started before the rotation keeps serving without a
-//! restart. The old key is rejected afterwards, and bad input changes
+//! tasks still receive them, and a server started before the rotation
+//! keeps serving without a restart. The old key is rejected afterwards, and bad input changes
 //! nothing. A rotation that stopped before renaming its key file is
 //! finished at the next start.
 
@@ -10,11 +10,14 @@ use std::fs::{self, Permissions};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use common::{add_member, database_files_contain, store_secret, stored_value, Binary};
-use secrets_core::api::SecretList;
+use common::{
+    add_member, database_files_contain, issue_runner, sealed_request, store_secret, stored_value,
+    values_by_key, Binary,
+};
+use secrets_core::api::{PublicKeyResponse, SecretList, StartedTask, TaskSecrets};
+use secrets_core::sealed::SealingKey;
 use secrets_server::crypto::{write_pending_key_file, MasterKey};
 use secrets_server::store::{Store, StoreError};
-use serde_json::json;
 
 /// A value with CR LF, LF and non-ASCII characters, which must come back
 /// byte for byte.
@@ -96,10 +99,15 @@ fn data_key_rows(data_dir: &Path) -> Vec<(String, String, Vec<u8>)> {
         .expect("rows")
 }
 
-fn value_ciphertexts(data_dir: &Path) -> Vec<Vec<u8>> {
+/// Returns the sealed values and the sealed secret keys of the companies'
+/// key pairs, which a rotation must leave unchanged.
+fn sealed_rows(data_dir: &Path) -> Vec<Vec<u8>> {
     rusqlite::Connection::open(data_dir.join("secrets.db"))
         .expect("open database")
-        .prepare("SELECT ciphertext FROM secrets ORDER BY id")
+        .prepare(
+            "SELECT sealed_value FROM secrets
+             UNION ALL SELECT wrapped_secret_key FROM company_keys",
+        )
         .expect("prepare")
         .query_map([], |row| row.get(0))
         .expect("query")
@@ -107,12 +115,52 @@ fn value_ciphertexts(data_dir: &Path) -> Vec<Vec<u8>> {
         .expect("rows")
 }
 
-/// Sends a create request and returns its status.
+/// Adds a company without a key pair or data key, as companies created
+/// before key pairs existed are, in a conglomerate of the same ID.
+fn add_company_without_key_pair(data_dir: &Path, company: &str) {
+    rusqlite::Connection::open(data_dir.join("secrets.db"))
+        .expect("open database")
+        .execute_batch(&format!(
+            "INSERT INTO conglomerates (id, created_at) VALUES ('{company}', 0);
+             INSERT INTO companies (id, conglomerate_id, created_at) VALUES ('{company}', '{company}', 0);"
+        ))
+        .expect("insert company");
+}
+
+/// Fetches a company's public key and returns the status, and the key
+/// when the status is 200.
+async fn public_key(
+    base_url: &str,
+    token: &str,
+    company: &str,
+) -> (u16, Option<PublicKeyResponse>) {
+    let response = reqwest::Client::new()
+        .get(format!("{base_url}/api/v1/companies/{company}/public-key"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("sent");
+    let status = response.status().as_u16();
+    if status != 200 {
+        return (status, None);
+    }
+    (
+        status,
+        Some(response.json().await.expect("JSON public key")),
+    )
+}
+
+/// Seals `value` to the company's public key, sends a create request and
+/// returns its status.
 async fn create(base_url: &str, token: &str, company: &str, key: &str, value: &str) -> u16 {
+    let (status, public_key) = public_key(base_url, token, company).await;
+    let public_key = public_key.unwrap_or_else(|| panic!("public key of {company}: {status}"));
+    let sealing_key =
+        SealingKey::from_base64(&public_key.key_id, &public_key.public_key).expect("valid key");
     reqwest::Client::new()
         .post(format!("{base_url}/api/v1/companies/{company}/secrets"))
         .bearer_auth(token)
-        .json(&json!({ "key": key, "value": value }))
+        .json(&sealed_request(&sealing_key, key, value))
         .send()
         .await
         .expect("sent")
@@ -136,6 +184,39 @@ async fn list_keys(base_url: &str, token: &str, company: &str) -> Vec<String> {
         .collect()
 }
 
+/// Starts a task of `company` and reads its secrets. Returns the status of
+/// the read and the values by key when it is 200.
+async fn task_values(base_url: &str, runner: &str, company: &str) -> (u16, Vec<(String, String)>) {
+    let client = reqwest::Client::new();
+    let response = client
+        .post(format!("{base_url}/api/v1/companies/{company}/tasks"))
+        .bearer_auth(runner)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 201, "start a task of {company}");
+    let task: StartedTask = response.json().await.expect("JSON task");
+    let response = client
+        .get(format!("{base_url}/api/v1/tasks/{}/secrets", task.task_id))
+        .bearer_auth(&*task.task_token)
+        .send()
+        .await
+        .expect("sent");
+    let status = response.status().as_u16();
+    if status != 200 {
+        return (status, Vec::new());
+    }
+    let secrets: TaskSecrets = response.json().await.expect("JSON task secrets");
+    (status, values_by_key(&secrets))
+}
+
+fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+        .collect()
+}
+
 async fn delete(base_url: &str, token: &str, company: &str, key: &str) -> u16 {
     reqwest::Client::new()
         .delete(format!(
@@ -156,7 +237,7 @@ fn rotation_rewraps_data_keys_only() {
     let old_key_text = fs::read_to_string(key_file(&data_dir)).expect("read key file");
     let old_key_id = key_file_id(&data_dir);
     let old_rows = data_key_rows(&data_dir);
-    let old_ciphertexts = value_ciphertexts(&data_dir);
+    let old_sealed_rows = sealed_rows(&data_dir);
 
     let (code, command) = rotate(&data_dir, &[], &[]);
 
@@ -185,7 +266,8 @@ fn rotation_rewraps_data_keys_only() {
     assert_eq!(mode & 0o777, 0o600);
     assert!(!pending_key_file(&data_dir).exists());
 
-    // Every data key is wrapped again; the values' ciphertexts are unchanged.
+    // Every data key is wrapped again; the sealed values and the sealed
+    // secret keys of the key pairs are unchanged.
     let new_rows = data_key_rows(&data_dir);
     assert_eq!(new_rows.len(), old_rows.len());
     for ((company, key_id, wrapped), (_, _, old_wrapped)) in new_rows.iter().zip(&old_rows) {
@@ -193,7 +275,7 @@ fn rotation_rewraps_data_keys_only() {
         assert_ne!(wrapped, old_wrapped, "{company}");
         assert!(!database_files_contain(&data_dir, old_wrapped), "{company}");
     }
-    assert_eq!(value_ciphertexts(&data_dir), old_ciphertexts);
+    assert_eq!(sealed_rows(&data_dir), old_sealed_rows);
 
     assert_secrets_readable(&data_dir);
 }
@@ -238,15 +320,19 @@ async fn server_started_before_rotation_keeps_serving() {
         "gamma before",
     );
     let acme = add_member(&data_dir, "acme", "owner", &[]);
-    let gamma = add_member(&data_dir, "gamma", "owner", &[]);
+    let acme_runner = issue_runner(&data_dir, "acme", &[]);
+    let gamma_runner = issue_runner(&data_dir, "gamma", &[]);
     let (mut server, base_url) = Binary::serve(&data_dir, &dir.path().join("dist"), &[]);
     assert_eq!(
         create(&base_url, &acme, "acme", "BEFORE", "acme before").await,
         201
     );
+    // A task read makes the server unwrap and cache acme's data key.
+    assert_eq!(
+        task_values(&base_url, &acme_runner, "acme").await,
+        (200, pairs(&[("BEFORE", "acme before")]))
+    );
 
-    // After a first rotation the server creates beta's data key, which it
-    // must wrap with the new master key.
     let rows_before = data_key_rows(&data_dir);
     let (code, command) = rotate(&data_dir, &[], &[]);
     assert_eq!(code, Some(0), "{}", command.stderr());
@@ -258,6 +344,11 @@ async fn server_started_before_rotation_keeps_serving() {
     for (company, _, old_wrapped) in &rows_before {
         assert!(!database_files_contain(&data_dir, old_wrapped), "{company}");
     }
+
+    // Beta has no key pair yet, so the server creates beta's data key with
+    // the first request for its public key, and must wrap it with the new
+    // master key.
+    add_company_without_key_pair(&data_dir, "beta");
     let beta = add_member(&data_dir, "beta", "owner", &[]);
     assert_eq!(
         create(&base_url, &beta, "beta", "NEW", "beta after").await,
@@ -269,7 +360,8 @@ async fn server_started_before_rotation_keeps_serving() {
         .expect("beta's data key");
     assert_eq!(beta_row.1, first_key_id);
 
-    // Acme's data key is cached, so listing, adding and deleting go on.
+    // Listing, adding and deleting need no master key, and acme's data key
+    // is cached, so everything goes on.
     assert_eq!(list_keys(&base_url, &acme, "acme").await, ["BEFORE"]);
     assert_eq!(
         create(&base_url, &acme, "acme", "AFTER", "acme after").await,
@@ -277,6 +369,10 @@ async fn server_started_before_rotation_keeps_serving() {
     );
     assert_eq!(delete(&base_url, &acme, "acme", "BEFORE").await, 204);
     assert_eq!(list_keys(&base_url, &acme, "acme").await, ["AFTER"]);
+    assert_eq!(
+        task_values(&base_url, &acme_runner, "acme").await,
+        (200, pairs(&[("AFTER", "acme after")]))
+    );
 
     // After a second rotation the server unwraps gamma's data key, which
     // is wrapped with a master key that it has not loaded yet.
@@ -284,10 +380,9 @@ async fn server_started_before_rotation_keeps_serving() {
     assert_eq!(code, Some(0), "{}", command.stderr());
     let second_key_id = key_file_id(&data_dir);
     assert_eq!(
-        create(&base_url, &gamma, "gamma", "NEW", "gamma after").await,
-        201
+        task_values(&base_url, &gamma_runner, "gamma").await,
+        (200, pairs(&[("OLD", "gamma before")]))
     );
-    assert_eq!(list_keys(&base_url, &gamma, "gamma").await, ["NEW", "OLD"]);
 
     assert_eq!(server.terminate(), Some(0));
     let stderr = server.stderr();
@@ -300,7 +395,7 @@ async fn server_started_before_rotation_keeps_serving() {
     );
     assert!(!stderr.contains("request failed"), "{stderr}");
 
-    // After a restart every value decrypts with the newest key.
+    // After a restart every value opens with the newest key.
     for (_, key_id, _) in data_key_rows(&data_dir) {
         assert_eq!(key_id, second_key_id);
     }
@@ -308,7 +403,6 @@ async fn server_started_before_rotation_keeps_serving() {
     assert_eq!(stored_value(&store, "acme", "AFTER"), "acme after");
     assert_eq!(stored_value(&store, "beta", "NEW"), "beta after");
     assert_eq!(stored_value(&store, "gamma", "OLD"), "gamma before");
-    assert_eq!(stored_value(&store, "gamma", "NEW"), "gamma after");
 }
 
 #[tokio::test]
@@ -321,11 +415,20 @@ async fn environment_key_server_asks_for_restart() {
     let old_env = [("SECRETS_MASTER_KEY", old_key.as_str())];
     let acme = add_member(&data_dir, "acme", "owner", &old_env);
     let beta = add_member(&data_dir, "beta", "owner", &old_env);
+    let acme_runner = issue_runner(&data_dir, "acme", &old_env);
+    let beta_runner = issue_runner(&data_dir, "beta", &old_env);
     let (mut server, base_url) = Binary::serve(&data_dir, &dist_dir, &old_env);
     assert_eq!(
         create(&base_url, &acme, "acme", "FIRST", "acme value").await,
         201
     );
+    assert_eq!(
+        create(&base_url, &beta, "beta", "FIRST", "beta value").await,
+        201
+    );
+    // Acme's data key is unwrapped and cached before the rotation, and
+    // beta's is not.
+    assert_eq!(task_values(&base_url, &acme_runner, "acme").await.0, 200);
 
     let (code, command) = rotate(
         &data_dir,
@@ -345,15 +448,29 @@ async fn environment_key_server_asks_for_restart() {
     );
     assert!(!key_file(&data_dir).exists());
 
-    // The cached data key of acme still works; beta needs the new key.
+    // Adding a secret needs no master key, and acme's tasks use the cached
+    // data key. Beta's tasks, and creating the key pair of a company that
+    // has none, need the new master key.
     assert_eq!(
         create(&base_url, &acme, "acme", "SECOND", "acme value").await,
         201
     );
     assert_eq!(
-        create(&base_url, &beta, "beta", "FIRST", "beta value").await,
-        500
+        task_values(&base_url, &acme_runner, "acme").await,
+        (
+            200,
+            pairs(&[("FIRST", "acme value"), ("SECOND", "acme value")])
+        )
     );
+    assert_eq!(task_values(&base_url, &beta_runner, "beta").await.0, 500);
+    add_company_without_key_pair(&data_dir, "gamma");
+    let gamma = add_member(
+        &data_dir,
+        "gamma",
+        "owner",
+        &[("SECRETS_MASTER_KEY", &new_key)],
+    );
+    assert_eq!(public_key(&base_url, &gamma, "gamma").await.0, 500);
     assert_eq!(server.terminate(), Some(0));
     let stderr = server.stderr();
     assert!(
@@ -362,11 +479,16 @@ async fn environment_key_server_asks_for_restart() {
     );
     assert!(!stderr.contains(&new_key), "{stderr}");
 
-    // Restarted with the new key, the server adds beta's secret.
+    // Restarted with the new key, the server hands beta's values to a task
+    // and creates gamma's key pair.
     let new_env = [("SECRETS_MASTER_KEY", new_key.as_str())];
     let (mut restarted, base_url) = Binary::serve(&data_dir, &dist_dir, &new_env);
     assert_eq!(
-        create(&base_url, &beta, "beta", "FIRST", "beta value").await,
+        task_values(&base_url, &beta_runner, "beta").await,
+        (200, pairs(&[("FIRST", "beta value")]))
+    );
+    assert_eq!(
+        create(&base_url, &gamma, "gamma", "FIRST", "gamma value").await,
         201
     );
     assert_eq!(restarted.terminate(), Some(0));

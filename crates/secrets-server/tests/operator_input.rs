@@ -34,13 +34,16 @@ fn command_missing_data_dir_rejected() {
 
     // Each command needs records that a new, empty database does not contain.
     let member = ["--conglomerate", "acme", "--name", "owner"];
-    let commands_args: [Vec<&str>; 6] = [
+    let commands_args: [Vec<&str>; 9] = [
         [&["token", "list"][..], &member].concat(),
         [&["token", "issue"][..], &member].concat(),
         vec!["token", "revoke", "1"],
         [&["member", "remove"][..], &member].concat(),
         [&["member", "add"][..], &member].concat(),
         vec!["login-link", "--company", "acme", "--name", "owner"],
+        vec!["runner", "issue", "--company", "acme", "--name", "agents"],
+        vec!["runner", "list", "--company", "acme"],
+        vec!["runner", "revoke", "1"],
     ];
     for command_args in commands_args {
         let args = [&command_args[..], &["--data-dir", missing_text]].concat();

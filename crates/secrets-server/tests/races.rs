@@ -2,9 +2,9 @@
 
 mod common;
 
-use common::TestServer;
+use common::{new_secret, sealed_request, TestServer};
 use futures::future::join_all;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 async fn statuses_and_codes(responses: Vec<reqwest::Response>) -> Vec<(u16, String)> {
     let mut results = Vec::new();
@@ -25,8 +25,9 @@ async fn race_hundred_creates_stop_at_limit() {
         server.api_token("acme", "second"),
     ];
 
+    let sealing_key = server.sealing_key(&tokens[0], "acme").await;
     let requests = (0..100).map(|index| {
-        let body = json!({ "key": format!("KEY_{index:03}"), "value": "v" });
+        let body = sealed_request(&sealing_key, &format!("KEY_{index:03}"), "v");
         let (server, token) = (&server, &tokens[index % 2]);
         async move { server.create(token, "acme", &body).await }
     });
@@ -51,8 +52,9 @@ async fn race_same_key_created_once() {
     let server = TestServer::start().await;
     let token = server.api_token("acme", "owner");
 
+    let sealing_key = server.sealing_key(&token, "acme").await;
     let requests = (0..20).map(|index| {
-        let body = json!({ "key": "SHARED_KEY", "value": format!("value {index}") });
+        let body = sealed_request(&sealing_key, "SHARED_KEY", &format!("value {index}"));
         let (server, token) = (&server, &token);
         async move { server.create(token, "acme", &body).await }
     });
@@ -87,16 +89,13 @@ async fn race_two_servers_one_file() {
         let (store, member) = (std::sync::Arc::clone(&second_store), member.clone());
         let company = secrets_core::CompanyId::parse("acme").expect("valid company");
         tokio::task::spawn_blocking(move || {
-            let request: secrets_core::api::CreateSecretRequest = serde_json::from_value(
-                json!({ "key": format!("DIRECT_{index:02}"), "value": "v" }),
-            )
-            .expect("request");
-            let secret = request.validate().expect("valid");
+            let secret = new_secret(&store, "acme", &format!("DIRECT_{index:02}"), "v");
             store.create_secret(&company, &member, &secret).is_ok()
         })
     });
+    let sealing_key = first.sealing_key(&token, "acme").await;
     let over_http = (0..50).map(|index| {
-        let body = json!({ "key": format!("HTTP_{index:02}"), "value": "v" });
+        let body = sealed_request(&sealing_key, &format!("HTTP_{index:02}"), "v");
         let (server, token) = (&first, &token);
         async move { server.create(token, "acme", &body).await.status() == 201 }
     });

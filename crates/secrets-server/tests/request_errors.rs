@@ -105,10 +105,11 @@ async fn body_invalid_json() {
     )
     .await;
 
-    let shape = "The request body must be a JSON object with the text fields key and value, and optionally description.";
+    let shape = "The request body must be a JSON object with the text fields key, sealed_value and key_id, and optionally description.";
     for body in [
         r#"{"key":"A"}"#,
-        r#"{"key":"A","value":7}"#,
+        r#"{"key":"A","sealed_value":"AAAA"}"#,
+        r#"{"key":"A","sealed_value":7,"key_id":"k"}"#,
         "[]",
         r#""text""#,
     ] {

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{assert_error, TestServer};
+use common::{assert_error, seal_bytes, sealed_request, TestServer};
 use secrets_core::{limit_reached_message, CompanyId, SecretKey, DUPLICATE_KEY_MESSAGE};
 use serde_json::{json, Value};
 
@@ -39,8 +39,10 @@ async fn list_new_company_empty() {
 async fn create_returns_metadata_without_location() {
     let server = TestServer::start().await;
     let token = server.api_token("acme", "owner");
-    let request =
-        json!({ "key": "STRIPE_API_KEY", "value": "sk_live_1", "description": "For payments" });
+    let mut request = server
+        .sealed_request(&token, "acme", "STRIPE_API_KEY", "sk_live_1")
+        .await;
+    request["description"] = json!("For payments");
 
     let response = server.create(&token, "acme", &request).await;
 
@@ -60,6 +62,8 @@ async fn create_returns_metadata_without_location() {
         "{body}"
     );
     assert!(body.get("value").is_none(), "{body}");
+    assert!(body.get("sealed_value").is_none(), "{body}");
+    assert_eq!(body["last_used_at"], Value::Null, "{body}");
     assert!(!body.to_string().contains("sk_live_1"));
 }
 
@@ -115,17 +119,15 @@ async fn create_records_added_event() {
 async fn create_invalid_key_not_folded() {
     let server = TestServer::start().await;
     let token = server.api_token("acme", "owner");
+    let sealing_key = server.sealing_key(&token, "acme").await;
+    let with_key = |key: &str| sealed_request(&sealing_key, key, "v");
 
     for invalid in ["api_key", "my-key", "api key", "1STKEY"] {
-        let response = server
-            .create(&token, "acme", &json!({ "key": invalid, "value": "v" }))
-            .await;
+        let response = server.create(&token, "acme", &with_key(invalid)).await;
         assert_error(response, 422, "invalid_key", INVALID_KEY_MESSAGE).await;
     }
     let too_long = format!("A{}", "B".repeat(64));
-    let response = server
-        .create(&token, "acme", &json!({ "key": too_long, "value": "v" }))
-        .await;
+    let response = server.create(&token, "acme", &with_key(&too_long)).await;
     assert_error(
         response,
         422,
@@ -133,9 +135,7 @@ async fn create_invalid_key_not_folded() {
         "Keys can be at most 64 characters long. This one has 65.",
     )
     .await;
-    let response = server
-        .create(&token, "acme", &json!({ "key": "", "value": "v" }))
-        .await;
+    let response = server.create(&token, "acme", &with_key("")).await;
     assert_error(response, 422, "invalid_key", "Enter a key.").await;
 
     assert!(server.keys(&token, "acme").await.is_empty());
@@ -145,30 +145,25 @@ async fn create_invalid_key_not_folded() {
 async fn create_invalid_value_and_description() {
     let server = TestServer::start().await;
     let token = server.api_token("acme", "owner");
+    let public_key = server.public_key(&token, "acme").await;
+    let sealing_key = server.sealing_key(&token, "acme").await;
 
-    let response = server
-        .create(&token, "acme", &json!({ "key": "A", "value": "" }))
-        .await;
+    let empty = json!({
+        "key": "A",
+        "sealed_value": seal_bytes(&public_key, b""),
+        "key_id": public_key.key_id,
+    });
+    let response = server.create(&token, "acme", &empty).await;
     assert_error(response, 422, "invalid_value", "Enter a value.").await;
 
-    let long = "d".repeat(201);
-    let response = server
-        .create(
-            &token,
-            "acme",
-            &json!({ "key": "A", "value": "v", "description": long }),
-        )
-        .await;
+    let mut request = sealed_request(&sealing_key, "A", "v");
+    request["description"] = json!("d".repeat(201));
+    let response = server.create(&token, "acme", &request).await;
     let message = "Descriptions can be at most 200 characters long. This one has 201.";
     assert_error(response, 422, "invalid_description", message).await;
 
-    let response = server
-        .create(
-            &token,
-            "acme",
-            &json!({ "key": "A", "value": "v", "description": "a\nb" }),
-        )
-        .await;
+    request["description"] = json!("a\nb");
+    let response = server.create(&token, "acme", &request).await;
     let message = "Descriptions are one line of text. Remove line breaks and control characters.";
     assert_error(response, 422, "invalid_description", message).await;
 }
@@ -185,8 +180,7 @@ async fn create_value_size_boundary() {
         ("ASCII_MAX", "a".repeat(32_768)),
         ("TWO_BYTE_MAX", format!("{}é", "a".repeat(32_766))),
         ("THREE_BYTE_MAX", format!("{}€", "a".repeat(32_765))),
-        // Every byte escapes to six in JSON, the worst case for the body limit.
-        ("ESCAPED_MAX", "\u{1}".repeat(32_768)),
+        ("CONTROL_MAX", "\u{1}".repeat(32_768)),
     ];
     for (name, value) in &accepted {
         assert_eq!(value.len(), 32_768);
@@ -203,11 +197,17 @@ async fn create_value_size_boundary() {
         format!("{}é", "a".repeat(32_767)),
         format!("{}€", "a".repeat(32_766)),
     ];
+    // A client checks the limit before it seals, so these boxes are made
+    // by hand: the server checks the length of the sealed box.
+    let public_key = server.public_key(&token, "acme").await;
     for value in rejected {
         assert_eq!(value.len(), 32_769);
-        let response = server
-            .create(&token, "acme", &json!({ "key": "OVER", "value": value }))
-            .await;
+        let request = json!({
+            "key": "OVER",
+            "sealed_value": seal_bytes(&public_key, value.as_bytes()),
+            "key_id": public_key.key_id,
+        });
+        let response = server.create(&token, "acme", &request).await;
         assert_error(response, 422, "invalid_value", too_large).await;
     }
 }
@@ -240,13 +240,10 @@ async fn create_duplicate_key_conflict() {
     let token = server.api_token("acme", "owner");
     server.create_ok(&token, "acme", "API_KEY", "first").await;
 
-    let response = server
-        .create(
-            &token,
-            "acme",
-            &json!({ "key": "API_KEY", "value": "second" }),
-        )
+    let request = server
+        .sealed_request(&token, "acme", "API_KEY", "second")
         .await;
+    let response = server.create(&token, "acme", &request).await;
 
     assert_error(response, 409, "duplicate_key", DUPLICATE_KEY_MESSAGE).await;
     let opened = server
@@ -286,9 +283,8 @@ async fn create_at_limit_conflict() {
             .await;
     }
 
-    let response = server
-        .create(&token, "acme", &json!({ "key": "ONE_MORE", "value": "v" }))
-        .await;
+    let request = server.sealed_request(&token, "acme", "ONE_MORE", "v").await;
+    let response = server.create(&token, "acme", &request).await;
 
     assert_error(response, 409, "limit_reached", &limit_reached_message()).await;
     assert_eq!(server.keys(&token, "acme").await.len(), 50);

@@ -8,9 +8,8 @@
 
 mod common;
 
-use common::TestServer;
+use common::{sealed_request, store_sealing_key, TestServer};
 use secrets_server::store::CredentialKind;
-use serde_json::json;
 
 #[tokio::test]
 async fn repeated_session_cookie_not_used_for_changes() {
@@ -27,7 +26,11 @@ async fn repeated_session_cookie_not_used_for_changes() {
         .post(server.secrets_url("evil"))
         .header("cookie", &cookie)
         .header("sec-fetch-site", "same-origin")
-        .json(&json!({ "key": "MEMBER_SECRET", "value": "member-value" }))
+        .json(&sealed_request(
+            &store_sealing_key(server.store(), "evil"),
+            "MEMBER_SECRET",
+            "member-value",
+        ))
         .send()
         .await
         .expect("sent");

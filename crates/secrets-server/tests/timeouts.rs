@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use common::{raw_request, TestServer};
 use secrets_server::Timeouts;
-use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Time limits short enough for tests, with one second for the limit under
@@ -117,15 +116,15 @@ async fn request_time_limit_503() {
     let server = TestServer::start_with_timeouts(one_second_for("request")).await;
     let token = server.api_token("acme", "owner");
 
+    let request = server.sealed_request(&token, "acme", "SLOW", "v").await;
+
     // Another connection holds the write lock, so the create waits for it.
     let blocker = server.database();
     blocker
         .execute_batch("BEGIN IMMEDIATE")
         .expect("take the write lock");
     let started = Instant::now();
-    let response = server
-        .create(&token, "acme", &json!({ "key": "SLOW", "value": "v" }))
-        .await;
+    let response = server.create(&token, "acme", &request).await;
     let waited = started.elapsed();
     blocker
         .execute_batch("ROLLBACK")

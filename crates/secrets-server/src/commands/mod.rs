@@ -1,11 +1,12 @@
 //! The command line: `serve`, and the operator commands that manage
-//! conglomerates, companies, members, tokens and login links, and rotate
-//! the master key.
+//! conglomerates, companies, members, tokens, runners and login links, and
+//! rotate the master key.
 
 mod login_link;
 mod members;
 mod organization;
 mod rotate_master_key;
+mod runners;
 mod serve;
 mod tokens;
 
@@ -47,6 +48,9 @@ enum Command {
     /// Manage a member's API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage a company's runners: the credentials that start its tasks.
+    #[command(subcommand)]
+    Runner(RunnerCommand),
     /// Print a one-time login link that signs a member in to a company's
     /// Secrets section.
     LoginLink(login_link::LoginLinkArgs),
@@ -86,6 +90,16 @@ enum TokenCommand {
     Revoke(tokens::TokenRevokeArgs),
 }
 
+#[derive(Debug, Subcommand)]
+enum RunnerCommand {
+    /// Issue a runner and print its token on stdout. It is shown only once.
+    Issue(runners::RunnerIssueArgs),
+    /// List the IDs, names and dates of a company's runners.
+    List(runners::RunnerListArgs),
+    /// Revoke a runner by its ID and end its running tasks.
+    Revoke(runners::RunnerRevokeArgs),
+}
+
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
@@ -99,6 +113,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Token(TokenCommand::Issue(args)) => tokens::issue(args),
         Command::Token(TokenCommand::List(args)) => tokens::list(args),
         Command::Token(TokenCommand::Revoke(args)) => tokens::revoke(args),
+        Command::Runner(RunnerCommand::Issue(args)) => runners::issue(args),
+        Command::Runner(RunnerCommand::List(args)) => runners::list(args),
+        Command::Runner(RunnerCommand::Revoke(args)) => runners::revoke(args),
         Command::LoginLink(args) => login_link::run(args),
         Command::RotateMasterKey(args) => rotate_master_key::run(args),
     }

@@ -7,7 +7,9 @@ use std::time::Duration;
 use anyhow::Context;
 use secrets_core::CompanyId;
 
-use crate::http::{self, AppState, FrameAncestor, Timeouts, WriteRateLimit};
+use crate::http::{
+    self, AppState, FrameAncestor, TaskRateLimit, Timeouts, WriteRateLimit, DEFAULT_TASK_LIFETIME,
+};
 use crate::store::{MemberName, Store, LOGIN_LINK_TTL};
 
 use super::login_link::login_link;
@@ -60,6 +62,18 @@ pub(super) struct ServeArgs {
     /// member over the limit gets 429 Too Many Requests with Retry-After.
     #[arg(long, value_name = "COUNT", default_value_t = WriteRateLimit::default().per_minute, value_parser = clap::value_parser!(u32).range(1..))]
     writes_per_minute: u32,
+    /// Seconds that a task and its token work after the task started.
+    /// After that, the task's routes respond 401 and its snapshot is
+    /// deleted.
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TASK_LIFETIME.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    task_lifetime: u64,
+    /// Tasks that one runner may start at once.
+    #[arg(long, value_name = "COUNT", default_value_t = TaskRateLimit::default().burst, value_parser = clap::value_parser!(u32).range(1..))]
+    task_burst: u32,
+    /// Tasks per minute that one runner may start in the long run; a runner
+    /// over the limit gets 429 Too Many Requests with Retry-After.
+    #[arg(long, value_name = "COUNT", default_value_t = TaskRateLimit::default().per_minute, value_parser = clap::value_parser!(u32).range(1..))]
+    task_starts_per_minute: u32,
     /// Origin that may show the pages in a frame, such as
     /// https://dashboard.example.com or http://127.0.0.1:3000. Repeat the
     /// option or separate origins with commas. Without it, no site may
@@ -124,9 +138,15 @@ async fn serve(args: ServeArgs, store: Store) -> anyhow::Result<()> {
         burst: args.write_burst,
         per_minute: args.writes_per_minute,
     };
+    let task_rate_limit = TaskRateLimit {
+        burst: args.task_burst,
+        per_minute: args.task_starts_per_minute,
+    };
     let state = AppState::new(store, args.dist_dir)
         .with_timeouts(timeouts)
         .with_write_rate_limit(write_rate_limit)
+        .with_task_rate_limit(task_rate_limit)
+        .with_task_lifetime(Duration::from_secs(args.task_lifetime))
         .with_frame_ancestors(&args.frame_ancestors);
     http::serve(listener, state, shutdown_signal()).await;
     tracing::info!("server stopped");

@@ -1,7 +1,7 @@
 //! Authentication (which member sent a request) and authorization (which
 //! companies that member may manage).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::FromRequestParts;
 use axum::http::header::{AUTHORIZATION, COOKIE};
@@ -67,11 +67,7 @@ impl FromRequestParts<AppState> for Writer {
     ) -> Result<Self, Self::Rejection> {
         let Authenticated(member) = Authenticated::from_request_parts(parts, state).await?;
         if let Err(wait) = state.rate_limiter.try_acquire(member.id, Instant::now()) {
-            // Whole seconds, rounded up, so that a client that waits this
-            // long always finds a token.
-            let retry_after = wait
-                .as_secs()
-                .saturating_add(u64::from(wait.subsec_nanos() > 0));
+            let retry_after = whole_seconds(wait);
             tracing::info!(
                 member_id = member.id,
                 retry_after,
@@ -81,6 +77,13 @@ impl FromRequestParts<AppState> for Writer {
         }
         Ok(Self(member))
     }
+}
+
+/// Returns `wait` in whole seconds for a `Retry-After` header, rounded up,
+/// so that a client that waits this long always finds a token.
+pub(super) fn whole_seconds(wait: Duration) -> u64 {
+    wait.as_secs()
+        .saturating_add(u64::from(wait.subsec_nanos() > 0))
 }
 
 /// Decides whether `member` may manage the secrets of the company named by
@@ -132,14 +135,8 @@ pub async fn authorize(
 pub(super) fn presented_credential(
     headers: &HeaderMap,
 ) -> Option<(Zeroizing<String>, CredentialKind)> {
-    let mut authorizations = headers.get_all(AUTHORIZATION).iter();
-    if let Some(authorization) = authorizations.next() {
-        if authorizations.next().is_some() {
-            tracing::info!("rejected a request with more than one Authorization header");
-            return None;
-        }
-        let token = bearer_token(authorization.to_str().ok()?)?;
-        return Some((Zeroizing::new(token.to_owned()), CredentialKind::Api));
+    if headers.contains_key(AUTHORIZATION) {
+        return bearer_credential(headers).map(|token| (token, CredentialKind::Api));
     }
 
     let mut sessions = headers
@@ -154,6 +151,20 @@ pub(super) fn presented_credential(
         return None;
     }
     Some((Zeroizing::new(token.to_owned()), CredentialKind::Session))
+}
+
+/// Returns the token of the request's only `Authorization: Bearer` header,
+/// and nothing for a missing, repeated or malformed header. Cookies are not
+/// read, so task routes use this alone.
+pub(super) fn bearer_credential(headers: &HeaderMap) -> Option<Zeroizing<String>> {
+    let mut authorizations = headers.get_all(AUTHORIZATION).iter();
+    let authorization = authorizations.next()?;
+    if authorizations.next().is_some() {
+        tracing::info!("rejected a request with more than one Authorization header");
+        return None;
+    }
+    let token = bearer_token(authorization.to_str().ok()?)?;
+    Some(Zeroizing::new(token.to_owned()))
 }
 
 /// Returns the token of an `Authorization: Bearer` header value. The scheme

@@ -6,12 +6,56 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use secrets_core::api::CreateSecretRequest;
+use serde::Deserialize;
 
 use super::auth::{authorize, Writer};
-use super::json_body::JsonBody;
+use super::json_body::{field_present, JsonBody, JsonShape};
 use super::{run_blocking, AppError, AppState};
 
-/// Validates and stores a new secret; responds 201 with its metadata.
+/// The accepted body: a [`CreateSecretRequest`], read field by field so
+/// that a plaintext `value` is recognized and rejected with a message that
+/// explains how to seal it. The content of `value` is skipped without
+/// being stored, so it never reaches a log or a response.
+#[derive(Deserialize)]
+struct CreateBody {
+    key: Option<String>,
+    sealed_value: Option<String>,
+    key_id: Option<String>,
+    #[serde(default)]
+    description: String,
+    #[serde(default, deserialize_with = "field_present")]
+    value: bool,
+}
+
+impl JsonShape for CreateBody {
+    const SHAPE_MESSAGE: &'static str = "The request body must be a JSON object with the text fields key, sealed_value and key_id, and optionally description.";
+}
+
+impl CreateBody {
+    /// Returns the request, or rejects a body that carries a plaintext
+    /// value or lacks a field.
+    fn into_request(self) -> Result<CreateSecretRequest, AppError> {
+        if self.value {
+            return Err(AppError::PlaintextValue);
+        }
+        let (Some(key), Some(sealed_value), Some(key_id)) =
+            (self.key, self.sealed_value, self.key_id)
+        else {
+            return Err(AppError::InvalidBody(Self::SHAPE_MESSAGE));
+        };
+        Ok(CreateSecretRequest {
+            key,
+            sealed_value,
+            key_id,
+            description: self.description,
+        })
+    }
+}
+
+/// Validates and stores a new secret, whose value the client sealed to the
+/// company's public key; responds 201 with its metadata. The sealed value
+/// is stored as it arrives: only its length is checked, because the server
+/// does not open values while it handles a request from the dashboard.
 #[tracing::instrument(skip_all)]
 pub(super) async fn create_secret(
     State(state): State<AppState>,
@@ -24,12 +68,18 @@ pub(super) async fn create_secret(
     let Path(company) = path.map_err(|_| AppError::CompanyNotFound)?;
     let company = authorize(&state, &member, &company).await?;
 
-    // Parse and validate the body. `JsonBody` zeroes the raw body after
-    // parsing, and the value moves on in zeroizing memory.
-    let JsonBody(body) = JsonBody::<CreateSecretRequest>::from_request(request, &state).await?;
-    let secret = body.validate()?;
+    // Parse and validate the body. A plaintext value is rejected before
+    // any other check, so that the client learns to seal first.
+    let JsonBody(body) = JsonBody::<CreateBody>::from_request(request, &state).await?;
+    let request = body.into_request().inspect_err(|error| {
+        if matches!(error, AppError::PlaintextValue) {
+            tracing::info!(company = %company, "rejected a create request with a plaintext value");
+        }
+    })?;
+    let secret = request.validate()?;
 
-    // Store it; the store checks uniqueness and the limit atomically.
+    // Store it; the store checks the key id, uniqueness and the limit
+    // atomically.
     let key = secret.key.clone();
     let store_company = company.clone();
     let metadata = run_blocking(&state, move |store| {

@@ -4,10 +4,14 @@ use axum::http::header::{CONNECTION, RETRY_AFTER};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use secrets_core::api::{ErrorBody, ErrorCode, ValidationError, VALUE_WRITE_ONCE_MESSAGE};
+use secrets_core::api::{
+    ErrorBody, ErrorCode, ValidationError, PLAINTEXT_VALUE_MESSAGE, STALE_PUBLIC_KEY_MESSAGE,
+    VALUE_WRITE_ONCE_MESSAGE,
+};
 use secrets_core::{limit_reached_message, CompanyId, SecretKey, DUPLICATE_KEY_MESSAGE};
 
 use super::json_body::MAX_BODY_BYTES;
+use super::task_auth::RunnerRejection;
 use crate::store::StoreError;
 
 /// An error response of the API. `Display` is the message the owner reads.
@@ -16,6 +20,14 @@ pub enum AppError {
     /// 401: the request carries no valid credential.
     #[error("Sign in to manage secrets: this request has no valid session or API token.")]
     Unauthorized,
+    /// 401: a task route without the token of that task, or for a task
+    /// that finished or expired. The body is the same whether the task
+    /// exists or not.
+    #[error("This request has no valid task token for this task. The task may have finished or expired; start a new task.")]
+    TaskUnauthorized,
+    /// 401: a task start without a valid runner token.
+    #[error("{0}")]
+    RunnerUnauthorized(RunnerRejection),
     /// 403: a change authenticated by the session cookie came from a page
     /// of another origin, which may have made the browser send it.
     #[error("This change came from a page outside the Secrets section, so it was rejected. Make it in the Secrets section itself.")]
@@ -46,6 +58,13 @@ pub enum AppError {
     /// 422: a description update also tried to change the value.
     #[error("{VALUE_WRITE_ONCE_MESSAGE}")]
     ValueWriteOnce,
+    /// 422: a create request sent the value in plaintext instead of sealed.
+    #[error("{PLAINTEXT_VALUE_MESSAGE}")]
+    PlaintextValue,
+    /// 409: the value was sealed to a public key that is not the company's
+    /// current one.
+    #[error("{STALE_PUBLIC_KEY_MESSAGE}")]
+    StalePublicKey,
     /// 400: a query parameter is invalid. The message is fixed text.
     #[error("{0}")]
     InvalidQuery(&'static str),
@@ -56,6 +75,13 @@ pub enum AppError {
     #[error("Too many changes in a short time. Try again in {}.", seconds_text(*retry_after))]
     RateLimited {
         /// Seconds until the next change is accepted, also sent as
+        /// `Retry-After`.
+        retry_after: u64,
+    },
+    /// 429: the runner started too many tasks in a short time.
+    #[error("Too many task starts in a short time. Try again in {}.", seconds_text(*retry_after))]
+    TaskRateLimited {
+        /// Seconds until the next task start is accepted, also sent as
         /// `Retry-After`.
         retry_after: u64,
     },
@@ -112,7 +138,10 @@ impl AppError {
             StoreError::DuplicateKey => Self::DuplicateKey,
             StoreError::LimitReached => Self::LimitReached,
             StoreError::SecretNotFound => Self::SecretNotFound,
+            StoreError::StalePublicKey => Self::StalePublicKey,
             StoreError::AccessRevoked => Self::Unauthorized,
+            StoreError::TaskNotAuthorized => Self::TaskUnauthorized,
+            StoreError::RunnerRevoked => Self::RunnerUnauthorized(RunnerRejection::Invalid),
             source => Self::Internal {
                 operation,
                 company: company.cloned(),
@@ -124,16 +153,22 @@ impl AppError {
 
     fn status(&self) -> StatusCode {
         match self {
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::TaskUnauthorized | Self::RunnerUnauthorized(_) => {
+                StatusCode::UNAUTHORIZED
+            }
             Self::CrossOrigin => StatusCode::FORBIDDEN,
             Self::CompanyNotFound | Self::SecretNotFound | Self::RouteNotFound => {
                 StatusCode::NOT_FOUND
             }
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Validation(_) | Self::ValueWriteOnce => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::ValueWriteOnce | Self::PlaintextValue => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Self::InvalidQuery(_) | Self::NotASession => StatusCode::BAD_REQUEST,
-            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::DuplicateKey | Self::LimitReached => StatusCode::CONFLICT,
+            Self::RateLimited { .. } | Self::TaskRateLimited { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            Self::DuplicateKey | Self::LimitReached | Self::StalePublicKey => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::InvalidBody(_) => StatusCode::BAD_REQUEST,
@@ -145,7 +180,9 @@ impl AppError {
 
     fn code(&self) -> ErrorCode {
         match self {
-            Self::Unauthorized => ErrorCode::Unauthorized,
+            Self::Unauthorized | Self::TaskUnauthorized | Self::RunnerUnauthorized(_) => {
+                ErrorCode::Unauthorized
+            }
             Self::CrossOrigin => ErrorCode::CrossOrigin,
             Self::CompanyNotFound | Self::SecretNotFound | Self::RouteNotFound => {
                 ErrorCode::NotFound
@@ -153,9 +190,11 @@ impl AppError {
             Self::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed,
             Self::Validation(error) => error.code(),
             Self::ValueWriteOnce => ErrorCode::ValueWriteOnce,
+            Self::PlaintextValue => ErrorCode::PlaintextValue,
+            Self::StalePublicKey => ErrorCode::StalePublicKey,
             Self::InvalidQuery(_) => ErrorCode::InvalidQuery,
             Self::NotASession => ErrorCode::NotASession,
-            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::RateLimited { .. } | Self::TaskRateLimited { .. } => ErrorCode::RateLimited,
             Self::DuplicateKey => ErrorCode::DuplicateKey,
             Self::LimitReached => ErrorCode::LimitReached,
             Self::PayloadTooLarge => ErrorCode::PayloadTooLarge,
@@ -189,7 +228,7 @@ impl IntoResponse for AppError {
             message: self.to_string(),
         };
         let mut response = (self.status(), Json(body)).into_response();
-        if let Self::RateLimited { retry_after } = self {
+        if let Self::RateLimited { retry_after } | Self::TaskRateLimited { retry_after } = self {
             response
                 .headers_mut()
                 .insert(RETRY_AFTER, HeaderValue::from(retry_after));

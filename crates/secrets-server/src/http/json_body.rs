@@ -6,11 +6,12 @@ use axum::extract::{FromRequest, Request};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::HeaderMap;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use secrets_core::api::CreateSecretRequest;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::{Deserialize, Deserializer};
 use tower_http::timeout::TimeoutError;
 use zeroize::{Zeroize, Zeroizing};
 
+use super::zeroizing::extend_zeroizing;
 use super::AppError;
 
 /// Capacity of the body buffer when the request declares no
@@ -19,9 +20,9 @@ const INITIAL_BODY_CAPACITY: usize = 16 * 1024;
 
 /// Maximum size of a request body, in bytes (256 KiB).
 ///
-/// A maximal value is 32,768 bytes, and JSON escaping makes each byte at most
-/// six bytes long (`\u0001`), so the largest valid create request stays under
-/// 197,000 bytes and fits with room to spare.
+/// The sealed box of a maximal value is 32,816 bytes, which base64 turns
+/// into 43,756 characters, so the largest valid create request fits with
+/// room to spare.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// A request body parsed from JSON.
@@ -39,8 +40,12 @@ pub trait JsonShape: DeserializeOwned {
     const SHAPE_MESSAGE: &'static str;
 }
 
-impl JsonShape for CreateSecretRequest {
-    const SHAPE_MESSAGE: &'static str = "The request body must be a JSON object with the text fields key and value, and optionally description.";
+/// Returns `true` for a field that is present with any content, `null`
+/// included, and skips the content without storing it. Use it with
+/// `#[serde(default, deserialize_with = "field_present")]` on a `bool`
+/// field, to recognize a field only in order to reject it.
+pub(super) fn field_present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    IgnoredAny::deserialize(deserializer).map(|_| true)
 }
 
 impl<T, S> FromRequest<S> for JsonBody<T>
@@ -139,16 +144,7 @@ fn body_error(error: &(dyn std::error::Error + 'static)) -> AppError {
 /// its memory, that memory is zeroed and returned as `Ok` for the caller to
 /// free. A frame that shares its memory is returned unchanged as `Err`.
 fn append_frame(buffer: &mut Zeroizing<Vec<u8>>, frame: Bytes) -> Result<Bytes, Bytes> {
-    let needed = buffer.len() + frame.len();
-    if needed > buffer.capacity() {
-        let capacity = needed
-            .max(2 * buffer.capacity())
-            .min(MAX_BODY_BYTES.max(needed));
-        let mut grown = Zeroizing::new(Vec::with_capacity(capacity));
-        grown.extend_from_slice(buffer);
-        *buffer = grown;
-    }
-    buffer.extend_from_slice(&frame);
+    extend_zeroizing(buffer, &frame, MAX_BODY_BYTES);
 
     let mut owned = frame.try_into_mut()?;
     owned.zeroize();

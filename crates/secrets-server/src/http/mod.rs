@@ -1,5 +1,7 @@
-//! The HTTP layer: the REST API v1, the login link route and the SPA's
-//! static files, on one router, and the accept loop that serves it.
+//! The HTTP layer: the REST API v1 (the dashboard's routes, and the routes
+//! with which runners start tasks and tasks read their secrets), the login
+//! link route and the SPA's static files, on one router, and the accept
+//! loop that serves it.
 //!
 //! Handlers parse requests into domain types, call the [`Store`] on the
 //! blocking thread pool and map [`StoreError`]s to responses through
@@ -10,19 +12,26 @@ mod auth;
 mod create_secret;
 mod delete_secret;
 mod error;
+mod finish_task;
 mod html;
 mod json_body;
 mod list_secrets;
 mod login;
 mod login_pages;
+mod public_key;
 mod rate_limit;
 mod same_origin;
 mod security_headers;
 mod serve;
 mod session;
 mod spa;
+mod start_task;
+mod task_auth;
+mod task_catalog;
+mod task_secrets;
 mod timeouts;
 mod update_secret;
+mod zeroizing;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -34,10 +43,11 @@ use axum::http::header::CACHE_CONTROL;
 use axum::http::HeaderValue;
 use axum::middleware;
 use axum::response::Response;
-use axum::routing::{any, delete, get};
+use axum::routing::{any, delete, get, post};
 use axum::Router;
 use secrets_core::api::paths::{
-    ACTIVITY_ROUTE, LOGIN_ROUTE, SECRETS_ROUTE, SECRET_ROUTE, SESSION_ROUTE,
+    ACTIVITY_ROUTE, LOGIN_ROUTE, PUBLIC_KEY_ROUTE, SECRETS_ROUTE, SECRET_ROUTE, SESSION_ROUTE,
+    TASKS_ROUTE, TASK_CATALOG_ROUTE, TASK_FINISH_ROUTE, TASK_SECRETS_ROUTE,
 };
 use tower::Layer;
 use tower_http::services::ServeDir;
@@ -51,11 +61,16 @@ use crate::store::{Store, StoreError};
 pub use auth::{authorize, SESSION_COOKIE};
 pub use error::AppError;
 pub use json_body::MAX_BODY_BYTES;
-pub use rate_limit::{RateLimiter, WriteRateLimit};
+pub use rate_limit::{RateLimiter, TaskRateLimit, WriteRateLimit};
 pub use same_origin::{verify_same_origin, CrossOriginRequest};
 pub use security_headers::{FrameAncestor, InvalidOrigin, SecurityHeaders};
 pub use serve::serve;
+pub use task_auth::RunnerRejection;
 pub use timeouts::Timeouts;
+
+/// How long a task and its token work unless `--task-lifetime` changes it:
+/// 24 hours.
+pub const DEFAULT_TASK_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// State shared by every handler.
 #[derive(Clone, Debug)]
@@ -68,6 +83,10 @@ pub struct AppState {
     pub timeouts: Timeouts,
     /// Per-member limit on changes.
     pub rate_limiter: Arc<RateLimiter>,
+    /// Per-runner limit on task starts.
+    pub task_rate_limiter: Arc<RateLimiter>,
+    /// How long a task and its token work after the task started.
+    pub task_lifetime: Duration,
     /// Security headers of every response, with the sites that may frame
     /// the pages.
     pub security_headers: Arc<SecurityHeaders>,
@@ -75,15 +94,30 @@ pub struct AppState {
 
 impl AppState {
     /// Creates the state from an open store and the SPA's directory, with
-    /// the default [`Timeouts`] and [`WriteRateLimit`].
+    /// the default [`Timeouts`], [`WriteRateLimit`], [`TaskRateLimit`] and
+    /// [`DEFAULT_TASK_LIFETIME`].
     pub fn new(store: Store, dist_dir: PathBuf) -> Self {
         Self {
             store: Arc::new(store),
             dist_dir: Arc::new(dist_dir),
             timeouts: Timeouts::default(),
             rate_limiter: Arc::new(RateLimiter::new(WriteRateLimit::default())),
+            task_rate_limiter: Arc::new(RateLimiter::for_task_starts(TaskRateLimit::default())),
+            task_lifetime: DEFAULT_TASK_LIFETIME,
             security_headers: Arc::new(SecurityHeaders::default()),
         }
+    }
+
+    /// Replaces the limit on task starts.
+    pub fn with_task_rate_limit(mut self, limit: TaskRateLimit) -> Self {
+        self.task_rate_limiter = Arc::new(RateLimiter::for_task_starts(limit));
+        self
+    }
+
+    /// Replaces how long a task and its token work.
+    pub fn with_task_lifetime(mut self, lifetime: Duration) -> Self {
+        self.task_lifetime = lifetime;
+        self
     }
 
     /// Replaces the write rate limit.
@@ -130,6 +164,11 @@ pub fn app(state: AppState) -> Router {
             delete(delete_secret::delete_secret).patch(update_secret::update_secret),
         )
         .route(ACTIVITY_ROUTE, get(activity::list_activity))
+        .route(PUBLIC_KEY_ROUTE, get(public_key::public_key))
+        .route(TASKS_ROUTE, post(start_task::start_task))
+        .route(TASK_SECRETS_ROUTE, get(task_secrets::task_secrets))
+        .route(TASK_CATALOG_ROUTE, get(task_catalog::task_catalog))
+        .route(TASK_FINISH_ROUTE, post(finish_task::finish_task))
         .route(SESSION_ROUTE, delete(session::end_session))
         .route("/api", any(error::api_not_found))
         .route("/api/{*rest}", any(error::api_not_found))

@@ -1,6 +1,7 @@
 //! A per-member limit on changes: each member has a bucket of write
 //! tokens that refills at a steady rate (a token bucket). Reads take no
-//! token, so listing secrets and activity is never slowed.
+//! token, so listing secrets and activity is never slowed. A second
+//! limiter of the same kind limits the task starts of each runner.
 //!
 //! NOTE: buckets live in the memory of one process. With several server
 //! processes behind a load balancer, each enforces its own limit.
@@ -34,7 +35,30 @@ impl Default for WriteRateLimit {
     }
 }
 
-/// The buckets of every member that made a change recently.
+/// Settings of the limit on task starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TaskRateLimit {
+    /// Tasks a runner may start at once after a pause (the bucket's size).
+    pub burst: u32,
+    /// Tasks per minute a runner may start in the long run (the refill
+    /// rate).
+    pub per_minute: u32,
+}
+
+impl Default for TaskRateLimit {
+    /// 120 task starts at once and 120 per minute: two a second in the long
+    /// run, enough for a runner that starts many short tasks, while a
+    /// stolen runner token cannot start tasks in a tight loop.
+    fn default() -> Self {
+        Self {
+            burst: 120,
+            per_minute: 120,
+        }
+    }
+}
+
+/// The buckets of every member (or runner) that made a change (or started
+/// a task) recently. One limiter keeps the buckets of one kind of caller.
 #[derive(Debug)]
 pub struct RateLimiter {
     limit: WriteRateLimit,
@@ -61,7 +85,17 @@ impl RateLimiter {
         }
     }
 
-    /// Takes one token from the bucket of `member_id` at time `now`.
+    /// Creates a limiter of task starts, in which every runner starts with
+    /// a full bucket.
+    pub fn for_task_starts(limit: TaskRateLimit) -> Self {
+        Self::new(WriteRateLimit {
+            burst: limit.burst,
+            per_minute: limit.per_minute,
+        })
+    }
+
+    /// Takes one token from the bucket of `member_id` (a runner's ID in a
+    /// limiter of task starts) at time `now`.
     /// Returns how long to wait until a token is available when the bucket
     /// is empty.
     pub fn try_acquire(&self, member_id: i64, now: Instant) -> Result<(), Duration> {

@@ -6,11 +6,10 @@ use axum::extract::{FromRequest, Path, Request, State};
 use axum::Json;
 use secrets_core::api::SecretMetadata;
 use secrets_core::{Description, SecretKey};
-use serde::de::IgnoredAny;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 use super::auth::{authorize, Writer};
-use super::json_body::{JsonBody, JsonShape};
+use super::json_body::{field_present, JsonBody, JsonShape};
 use super::{run_blocking, AppError, AppState};
 
 /// The accepted body. `value` is recognized only to reject it with a
@@ -27,12 +26,6 @@ struct PatchBody {
 impl JsonShape for PatchBody {
     const SHAPE_MESSAGE: &'static str =
         "The request body must be a JSON object with the text field description.";
-}
-
-/// Returns `true` for a field that is present with any content, `null`
-/// included, and skips the content.
-fn field_present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
-    IgnoredAny::deserialize(deserializer).map(|_| true)
 }
 
 /// Replaces the description of one secret; responds 200 with its metadata.

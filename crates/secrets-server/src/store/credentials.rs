@@ -58,7 +58,10 @@ impl CredentialKind {
 pub struct Token(Zeroizing<String>);
 
 impl Token {
-    fn generate() -> Self {
+    /// Generates a token of 32 random bytes from the operating system's
+    /// random number generator. Member credentials, runners and tasks all
+    /// use this format.
+    pub(super) fn generate() -> Self {
         let mut bytes = Zeroizing::new([0_u8; 32]);
         rand::rngs::OsRng.fill_bytes(&mut bytes[..]);
         Self(Zeroizing::new(hex::encode(&bytes[..])))
@@ -96,6 +99,8 @@ pub struct RevokedToken {
     pub already_revoked: bool,
 }
 
+/// Returns the SHA-256 hash of `token` in hexadecimal, the form in which
+/// every token is stored and looked up.
 pub(super) fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }

@@ -1,8 +1,9 @@
 //! Companies' data keys: creating and wrapping them, unwrapping and caching
 //! them, and reloading the master key after a rotation.
 //!
-//! A company's data key is created in the transaction that adds the
-//! company's first secret, and never changes after that. A process caches
+//! A company's data key is created in the transaction that creates the
+//! company's key pair, whose secret key it seals, and never changes after
+//! that. A process caches
 //! each data key it unwrapped or created, so a rotation of the master key
 //! leaves its cache valid. It needs the master key again only for a data
 //! key it has not cached. When the stored key id differs from its own
@@ -148,7 +149,7 @@ impl fmt::Debug for KeyRing {
 }
 
 impl Store {
-    /// Returns the data key of `company` to decrypt one of its values.
+    /// Returns the data key of `company` to open its sealed secret key.
     pub(super) fn data_key_for_reading(
         &self,
         connection: &Connection,
@@ -165,9 +166,9 @@ impl Store {
         self.unwrap_data_key(company, stored)
     }
 
-    /// Returns the data key of `company` to seal a new value, inside the
-    /// write transaction that stores the value. Creates the data key when
-    /// the company has none; the caller caches it after the commit.
+    /// Returns the data key of `company` to seal a new key pair, inside the
+    /// write transaction that stores the key pair. Creates the data key
+    /// when the company has none; the caller caches it after the commit.
     pub(super) fn data_key_for_writing(
         &self,
         transaction: &Transaction<'_>,
@@ -224,6 +225,21 @@ fn read_data_key(
         )
         .optional()?;
     Ok(stored)
+}
+
+/// Reads the data key of `company` and unwraps it with `master_key`, for a
+/// migration step, which runs before the store and its cache exist.
+pub(super) fn unwrap_stored_data_key(
+    connection: &Connection,
+    company: &CompanyId,
+    master_key: &MasterKey,
+) -> Result<DataKey, StoreError> {
+    let Some(stored) = read_data_key(connection, company)? else {
+        return Err(StoreError::MissingDataKey {
+            company: company.clone(),
+        });
+    };
+    Ok(master_key.unwrap_data_key(company, &stored.nonce, &stored.wrapped_key)?)
 }
 
 /// Generates a data key for `company`, stores it wrapped with `master_key`

@@ -12,7 +12,7 @@ impl Store {
     pub fn list_secrets(&self, company: &CompanyId) -> Result<Vec<SecretMetadata>, StoreError> {
         self.read(|connection| {
             let mut statement = connection.prepare(
-                "SELECT s.key, s.description, s.created_at, m.name
+                "SELECT s.key, s.description, s.created_at, m.name, s.last_used_at
                  FROM secrets s JOIN members m ON m.id = s.created_by
                  WHERE s.company_id = ?1
                  ORDER BY s.key",
@@ -23,6 +23,8 @@ impl Store {
     }
 }
 
+/// Builds metadata from a row of the columns key, description,
+/// created_at, the creator's name and last_used_at.
 pub(super) fn metadata_from_row(row: &Row<'_>) -> rusqlite::Result<SecretMetadata> {
     let key = SecretKey::try_from(row.get::<_, String>(0)?)
         .map_err(|error| conversion_error(0, error))?;
@@ -33,6 +35,7 @@ pub(super) fn metadata_from_row(row: &Row<'_>) -> rusqlite::Result<SecretMetadat
         description,
         created_at: format_timestamp(row.get(2)?),
         created_by: row.get(3)?,
+        last_used_at: row.get::<_, Option<i64>>(4)?.map(format_timestamp),
     })
 }
 

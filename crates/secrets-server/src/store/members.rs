@@ -185,14 +185,15 @@ impl Store {
     }
 
     /// Returns the member `name` of the conglomerate of `company`, creating
-    /// the company, a conglomerate with the same ID and the member when
-    /// they do not exist yet. The first start of the server uses it.
+    /// the company with its key pair, a conglomerate with the same ID and
+    /// the member when they do not exist yet. The first start of the server
+    /// uses it.
     pub fn ensure_member(
         &self,
         company: &CompanyId,
         name: &MemberName,
     ) -> Result<Member, StoreError> {
-        self.write(|transaction| {
+        let (member, _) = self.write_with_company_key(|transaction| {
             let created_at = now();
             transaction.execute(
                 "INSERT INTO conglomerates (id, created_at)
@@ -215,8 +216,10 @@ impl Store {
                  ON CONFLICT (conglomerate_id, name) DO UPDATE SET removed_at = NULL",
                 params![conglomerate.as_str(), name.as_str(), created_at],
             )?;
-            find_active_member(transaction, &conglomerate, name)
-        })
+            let member = find_active_member(transaction, &conglomerate, name)?;
+            Ok((member, company.clone()))
+        })?;
+        Ok(member)
     }
 }
 

@@ -1,5 +1,6 @@
-//! Storage of conglomerates, companies, members, credentials, secrets and
-//! activity events in one SQLite file, `secrets.db` in the data directory.
+//! Storage of conglomerates, companies, members, credentials, secrets,
+//! activity events, runners and tasks in one SQLite file, `secrets.db` in
+//! the data directory.
 //!
 //! Every write runs in a `BEGIN IMMEDIATE` transaction, which takes the
 //! database's write lock before the first read. A check such as "fewer than
@@ -12,6 +13,7 @@
 //! blocking thread pool.
 
 mod activity;
+mod company_keys;
 mod create_secret;
 mod credentials;
 mod data_keys;
@@ -21,7 +23,9 @@ mod members;
 mod open_value;
 mod organization;
 mod rotate_master_key;
+mod runners;
 mod schema;
+mod tasks;
 mod update_description;
 
 use std::fs::{self, DirBuilder, OpenOptions, Permissions};
@@ -37,12 +41,15 @@ use secrets_core::CompanyId;
 use crate::crypto::{CryptoError, KeyId, MasterKey, MasterKeyError, MASTER_KEY_ENV};
 use data_keys::KeyRing;
 
+pub use company_keys::CompanyPublicKey;
 pub use credentials::{
     CredentialKind, RedeemedLogin, RevokedToken, Token, TokenInfo, LOGIN_LINK_TTL, SESSION_TTL,
 };
 pub use members::{Member, MemberName, MemberNameError, RemovedMember};
 pub use organization::{ConglomerateId, ConglomerateIdError};
 pub use rotate_master_key::MasterKeyRotation;
+pub use runners::{RevokedRunner, Runner, RunnerInfo, RunnerName, RunnerNameError};
+pub use tasks::{HandedOver, NewTask};
 
 /// Name of the database file inside the data directory.
 pub const DATABASE_FILE: &str = "secrets.db";
@@ -72,6 +79,10 @@ pub enum StoreError {
     /// The company has no secret with this key.
     #[error("no secret with this key exists")]
     SecretNotFound,
+    /// The value was sealed to a public key that is not the company's
+    /// current one.
+    #[error("the value was sealed to a public key that is not the company's current one")]
+    StalePublicKey,
     /// The conglomerate already exists.
     #[error("conglomerate {0} already exists")]
     ConglomerateExists(ConglomerateId),
@@ -104,6 +115,16 @@ pub enum StoreError {
     /// request was authorized.
     #[error("the member no longer has access to this company")]
     AccessRevoked,
+    /// No runner has this ID.
+    #[error("no runner has the ID {0}; `secrets-server runner list --company ID` shows a company's runners")]
+    RunnerNotFound(i64),
+    /// The runner was revoked after its request was authenticated.
+    #[error("the runner was revoked")]
+    RunnerRevoked,
+    /// The task token does not belong to this task, or the task finished
+    /// or expired.
+    #[error("the task token is invalid, or the task finished or expired")]
+    TaskNotAuthorized,
     /// No API token has this ID.
     #[error("no API token has the ID {0}; `secrets-server token list` shows a member's tokens")]
     TokenNotFound(i64),
@@ -161,8 +182,8 @@ pub enum StoreError {
         /// The key id of both keys.
         key_id: KeyId,
     },
-    /// The company has secrets but no data key, so the database was
-    /// changed by hand.
+    /// The company has secrets or a key pair but no data key, so the
+    /// database was changed by hand.
     #[error("the company {company} has no data key")]
     MissingDataKey {
         /// The company.
@@ -176,11 +197,19 @@ pub enum StoreError {
         /// Newest schema version that this program can migrate to.
         supported: i64,
     },
+    /// The company has secrets but no key pair, or a key pair that cannot
+    /// be read, so the database was changed by hand.
+    #[error("the company {company} has no valid key pair")]
+    MissingCompanyKey {
+        /// The company.
+        company: CompanyId,
+    },
     /// A stored value failed to decrypt, or a value failed to encrypt.
     #[error(transparent)]
     Crypto(#[from] CryptoError),
-    /// A decrypted value is not valid UTF-8 or breaks the value rules.
-    #[error("a decrypted value is not a valid secret value")]
+    /// A stored value cannot be opened with its company's secret key, or
+    /// is not valid UTF-8, or breaks the value rules.
+    #[error("a stored value cannot be opened as a valid secret value")]
     CorruptValue,
     /// A database file could not be created or made private.
     #[error("failed to create or restrict the permissions of {path}")]

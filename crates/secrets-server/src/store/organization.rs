@@ -81,13 +81,13 @@ impl Store {
         })
     }
 
-    /// Creates a company in an existing conglomerate.
+    /// Creates a company in an existing conglomerate, with its key pair.
     pub fn create_company(
         &self,
         company: &CompanyId,
         conglomerate: &ConglomerateId,
     ) -> Result<(), StoreError> {
-        self.write(|transaction| {
+        self.write_with_company_key(|transaction| {
             let conglomerate_exists = transaction
                 .query_row(
                     "SELECT 1 FROM conglomerates WHERE id = ?1",
@@ -111,8 +111,9 @@ impl Store {
                     }
                     _ => StoreError::Database(error),
                 })?;
-            Ok(())
-        })
+            Ok(((), company.clone()))
+        })?;
+        Ok(())
     }
 
     /// Returns the conglomerate of `company`.

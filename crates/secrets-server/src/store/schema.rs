@@ -13,7 +13,7 @@ use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
-use super::{data_keys, StoreError};
+use super::{company_keys, data_keys, StoreError};
 use crate::crypto::{KeyId, MasterKey};
 
 /// A step in Rust that runs after a migration's SQL, in the same
@@ -173,6 +173,86 @@ CREATE TABLE data_keys (
 ALTER TABLE meta ADD COLUMN master_key_id TEXT;
 "#,
         data_keys::seal_values_with_data_keys,
+    ),
+    // Values sealed by the client to the company's public key, and tasks.
+    // The step creates the key pair of every company that has secrets, and
+    // seals each existing value to it, because the server must not read
+    // values while it handles a request from the dashboard.
+    Migration::with_step(
+        r#"
+-- Each company's X25519 key pair. Clients seal values to the public key;
+-- the secret key is stored sealed with the company's data key, and is
+-- opened only to hand values to a task.
+CREATE TABLE company_keys (
+    company_id         TEXT PRIMARY KEY REFERENCES companies(id),
+    key_id             TEXT NOT NULL UNIQUE,
+    public_key         BLOB NOT NULL,
+    nonce              BLOB NOT NULL,
+    wrapped_secret_key BLOB NOT NULL,
+    created_at         INTEGER NOT NULL
+) STRICT;
+
+-- The step copies every row of the old table into the new one, with its
+-- value sealed again, and then drops the old table.
+ALTER TABLE secrets RENAME TO secrets_v3;
+
+-- AUTOINCREMENT, so that a deleted secret's ID is never reused: a task's
+-- snapshot names its secrets by ID, and must not mark a later secret with
+-- the same key as used.
+CREATE TABLE secrets (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    company_id   TEXT NOT NULL REFERENCES companies(id),
+    key          TEXT NOT NULL,
+    description  TEXT NOT NULL,
+    sealed_value BLOB NOT NULL,
+    key_id       TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    created_by   INTEGER NOT NULL REFERENCES members(id),
+    last_used_at INTEGER,
+    UNIQUE (company_id, key)
+) STRICT;
+
+-- A runner credential starts the tasks of one company. Only the SHA-256
+-- hash of its token is stored.
+CREATE TABLE runners (
+    id          INTEGER PRIMARY KEY,
+    company_id  TEXT NOT NULL REFERENCES companies(id),
+    name        TEXT NOT NULL,
+    token_hash  TEXT NOT NULL UNIQUE,
+    created_at  INTEGER NOT NULL,
+    revoked_at  INTEGER
+) STRICT;
+CREATE INDEX runners_by_company ON runners (company_id);
+
+-- A task keeps its row after it finished or expired, without its
+-- snapshot, as a record of which runner started it and when.
+CREATE TABLE tasks (
+    id          TEXT PRIMARY KEY,
+    company_id  TEXT NOT NULL REFERENCES companies(id),
+    runner_id   INTEGER NOT NULL REFERENCES runners(id),
+    token_hash  TEXT NOT NULL UNIQUE,
+    started_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    finished_at INTEGER
+) STRICT;
+CREATE INDEX tasks_by_expiry ON tasks (expires_at);
+CREATE INDEX tasks_by_runner ON tasks (runner_id);
+
+-- The company's secrets as they were when the task started: a copy, so
+-- that deleting or adding secrets later does not change the snapshot.
+-- `secret_id` has no foreign key, because the secret may be deleted while
+-- the task runs.
+CREATE TABLE task_secrets (
+    task_id      TEXT NOT NULL REFERENCES tasks(id),
+    secret_id    INTEGER NOT NULL,
+    key          TEXT NOT NULL,
+    description  TEXT NOT NULL,
+    sealed_value BLOB NOT NULL,
+    key_id       TEXT NOT NULL,
+    PRIMARY KEY (task_id, key)
+) STRICT;
+"#,
+        company_keys::seal_values_to_company_keys,
     ),
 ];
 

@@ -45,7 +45,7 @@ impl Store {
             // Read the row back; none means there is no such secret.
             transaction
                 .query_row(
-                    "SELECT s.key, s.description, s.created_at, m.name
+                    "SELECT s.key, s.description, s.created_at, m.name, s.last_used_at
                      FROM secrets s JOIN members m ON m.id = s.created_by
                      WHERE s.company_id = ?1 AND s.key = ?2",
                     params![company.as_str(), key.as_str()],

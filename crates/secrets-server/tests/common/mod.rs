@@ -13,13 +13,19 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use secrets_core::CompanyId;
+use base64::Engine as _;
+use secrets_core::api::{
+    CreateSecretRequest, NewSecret, PublicKeyResponse, StartedTask, TaskSecrets,
+};
+use secrets_core::sealed::SealingKey;
+use secrets_core::{CompanyId, SecretValue};
 use secrets_server::crypto::MasterKey;
-use secrets_server::store::{CredentialKind, Member, MemberName, Store};
+use secrets_server::store::{CredentialKind, Member, MemberName, RunnerName, Store};
 use secrets_server::{serve, AppState, Timeouts, WriteRateLimit};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use zeroize::Zeroizing;
 
 /// Master key of the in-process test servers.
 pub const TEST_MASTER_KEY: &str =
@@ -66,6 +72,14 @@ impl TestServer {
         Self::start_with(dir, dist_dir, Timeouts::default(), limit).await
     }
 
+    /// Starts a server whose dist directory does not exist, with the state
+    /// changed by `configure`, such as `AppState::with_task_lifetime`.
+    pub async fn start_configured(configure: impl FnOnce(AppState) -> AppState) -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let dist_dir = dir.path().join("dist");
+        Self::start_with_state(dir, dist_dir, configure).await
+    }
+
     /// Starts a server whose dist directory does not exist, with these
     /// time limits.
     pub async fn start_with_timeouts(timeouts: Timeouts) -> Self {
@@ -80,10 +94,21 @@ impl TestServer {
         timeouts: Timeouts,
         write_rate_limit: WriteRateLimit,
     ) -> Self {
+        Self::start_with_state(dir, dist_dir, |state| {
+            state
+                .with_timeouts(timeouts)
+                .with_write_rate_limit(write_rate_limit)
+        })
+        .await
+    }
+
+    async fn start_with_state(
+        dir: TempDir,
+        dist_dir: PathBuf,
+        configure: impl FnOnce(AppState) -> AppState,
+    ) -> Self {
         let store = Store::open(&dir.path().join("data"), test_master_key()).expect("open store");
-        let state = AppState::new(store, dist_dir)
-            .with_timeouts(timeouts)
-            .with_write_rate_limit(write_rate_limit);
+        let state = configure(AppState::new(store, dist_dir));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -154,17 +179,101 @@ impl TestServer {
             .expect("request sent")
     }
 
-    /// Creates a secret and asserts 201.
-    pub async fn create_ok(&self, token: &str, company: &str, key: &str, value: &str) {
+    /// Fetches the company's public key with `token`, as a client does
+    /// before it seals a value.
+    pub async fn sealing_key(&self, token: &str, company: &str) -> SealingKey {
+        let body = self.public_key(token, company).await;
+        SealingKey::from_base64(&body.key_id, &body.public_key).expect("valid public key")
+    }
+
+    /// Fetches the company's public key with `token` and asserts 200.
+    pub async fn public_key(&self, token: &str, company: &str) -> PublicKeyResponse {
         let response = self
-            .create(token, company, &json!({ "key": key, "value": value }))
-            .await;
+            .client
+            .get(self.url(&format!("/api/v1/companies/{company}/public-key")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 200, "public key of {company}");
+        response.json().await.expect("JSON public key")
+    }
+
+    /// Returns a create request body with `value` sealed to the company's
+    /// public key.
+    pub async fn sealed_request(
+        &self,
+        token: &str,
+        company: &str,
+        key: &str,
+        value: &str,
+    ) -> Value {
+        let sealing_key = self.sealing_key(token, company).await;
+        sealed_request(&sealing_key, key, value)
+    }
+
+    /// Creates a secret with its value sealed to the company's public key,
+    /// and asserts 201.
+    pub async fn create_ok(&self, token: &str, company: &str, key: &str, value: &str) {
+        let body = self.sealed_request(token, company, key, value).await;
+        let response = self.create(token, company, &body).await;
         assert_eq!(
             response.status(),
             201,
             "create {key}: {}",
             response.text().await.unwrap_or_default()
         );
+    }
+
+    /// Issues a runner of `company`, which is created with the member
+    /// `owner` if needed, and returns its token.
+    pub fn runner_token(&self, company: &str, name: &str) -> String {
+        self.member(company, "owner");
+        let company = CompanyId::parse(company).expect("valid company");
+        let name = RunnerName::parse(name).expect("valid name");
+        let (_, token) = self
+            .store()
+            .issue_runner(&company, &name)
+            .expect("issue runner");
+        token.expose().to_owned()
+    }
+
+    /// Sends a task start of `company` with the runner token `runner`.
+    pub async fn start_task(&self, runner: &str, company: &str) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/v1/companies/{company}/tasks")))
+            .bearer_auth(runner)
+            .send()
+            .await
+            .expect("sent")
+    }
+
+    /// Starts a task of `company`, asserts 201 and returns the task.
+    pub async fn start_task_ok(&self, runner: &str, company: &str) -> StartedTask {
+        let response = self.start_task(runner, company).await;
+        assert_eq!(response.status(), 201, "start a task of {company}");
+        response.json().await.expect("JSON task")
+    }
+
+    /// Sends a request with the bearer `token` to the task route `route`
+    /// (`secrets`, `catalog` or `finish`) of the task `task_id`.
+    pub async fn task_request(&self, route: &str, task_id: &str, token: &str) -> reqwest::Response {
+        let url = self.url(&format!("/api/v1/tasks/{task_id}/{route}"));
+        let request = match route {
+            "finish" => self.client.post(url),
+            _ => self.client.get(url),
+        };
+        request.bearer_auth(token).send().await.expect("sent")
+    }
+
+    /// Reads the task's secrets, asserts 200 and returns them.
+    pub async fn task_secrets(&self, task: &StartedTask) -> TaskSecrets {
+        let response = self
+            .task_request("secrets", &task.task_id, &task.task_token)
+            .await;
+        assert_eq!(response.status(), 200, "secrets of task {}", task.task_id);
+        assert_eq!(response.headers()["cache-control"], "no-store");
+        response.json().await.expect("JSON task secrets")
     }
 
     /// Lists the keys of the company's secrets.
@@ -501,16 +610,93 @@ pub fn add_member(data_dir: &Path, company: &str, name: &str, env: &[(&str, &str
     issued.trim().to_owned()
 }
 
+/// Returns the values of a task's secrets by key, and asserts that every
+/// value could be opened.
+pub fn values_by_key(secrets: &TaskSecrets) -> Vec<(String, String)> {
+    assert!(secrets.unreadable.is_empty(), "{:?}", secrets.unreadable);
+    secrets
+        .secrets
+        .iter()
+        .map(|secret| (secret.key.as_str().to_owned(), secret.value.to_string()))
+        .collect()
+}
+
+/// Seals `value` with `sealing_key` and returns the sealed box in base64,
+/// as a client sends it.
+pub fn seal(sealing_key: &SealingKey, value: &str) -> String {
+    let value = SecretValue::new(Zeroizing::new(value.to_owned())).expect("valid value");
+    sealing_key.seal(&value).to_base64()
+}
+
+/// Seals any bytes to `public_key`, also bytes that no client would seal
+/// because they break the value rules, and returns the sealed box in
+/// base64.
+pub fn seal_bytes(public_key: &PublicKeyResponse, bytes: &[u8]) -> String {
+    let engine = base64::engine::general_purpose::STANDARD;
+    let key_bytes: [u8; 32] = engine
+        .decode(&public_key.public_key)
+        .expect("base64")
+        .try_into()
+        .expect("32 bytes");
+    let sealed = crypto_box::PublicKey::from(key_bytes)
+        .seal(&mut crypto_box::aead::OsRng, bytes)
+        .expect("sealed");
+    engine.encode(sealed)
+}
+
+/// Returns a create request body with `value` sealed with `sealing_key`.
+pub fn sealed_request(sealing_key: &SealingKey, key: &str, value: &str) -> Value {
+    json!({
+        "key": key,
+        "sealed_value": seal(sealing_key, value),
+        "key_id": sealing_key.key_id(),
+    })
+}
+
+/// Returns the public key of `company`, read from the store, which
+/// creates the company's key pair when it has none.
+pub fn store_sealing_key(store: &Store, company: &str) -> SealingKey {
+    let company = CompanyId::parse(company).expect("valid company");
+    let public_key = store.public_key(&company).expect("public key");
+    let encoded = base64::engine::general_purpose::STANDARD.encode(public_key.public_key);
+    SealingKey::from_base64(&public_key.key_id, &encoded).expect("valid public key")
+}
+
+/// Returns a validated create request of `company` whose value is sealed
+/// to the company's public key, for calls to the store.
+pub fn new_secret(store: &Store, company: &str, key: &str, value: &str) -> NewSecret {
+    let body = sealed_request(&store_sealing_key(store, company), key, value);
+    let request: CreateSecretRequest = serde_json::from_value(body).expect("request");
+    request.validate().expect("valid secret")
+}
+
+/// Issues a runner named `agents` of `company` through the real binary and
+/// returns its token.
+pub fn issue_runner(data_dir: &Path, company: &str, env: &[(&str, &str)]) -> String {
+    let stdout = Binary::run_ok(
+        &[
+            "runner",
+            "issue",
+            "--company",
+            company,
+            "--name",
+            "agents",
+            "--data-dir",
+            data_dir.to_str().expect("UTF-8 path"),
+        ],
+        env,
+    );
+    stdout.trim().to_owned()
+}
+
 /// Stores a secret through the store, as the member `owner` of `company`.
 pub fn store_secret(store: &Store, company: &str, key: &str, value: &str) {
-    let company = CompanyId::parse(company).expect("valid company");
+    let company_id = CompanyId::parse(company).expect("valid company");
     let owner = MemberName::parse("owner").expect("valid name");
-    let member = store.ensure_member(&company, &owner).expect("member");
-    let request: secrets_core::api::CreateSecretRequest =
-        serde_json::from_value(json!({ "key": key, "value": value })).expect("request");
-    let secret = request.validate().expect("valid secret");
+    let member = store.ensure_member(&company_id, &owner).expect("member");
+    let secret = new_secret(store, company, key, value);
     store
-        .create_secret(&company, &member, &secret)
+        .create_secret(&company_id, &member, &secret)
         .expect("create secret");
 }
 

@@ -1,0 +1,262 @@
+//! The encoded forms of a value that the masker looks for: the value itself,
+//! its base64 and its percent-encoded and JSON-escaped text.
+//!
+//! A command may print a value as it came, but also inside a URL, an HTTP
+//! `Authorization: Basic` header or a JSON document. Each function here
+//! returns the bytes that such output contains, so the masker can replace
+//! them. Forms that equal the value, or each other, are removed by the
+//! caller.
+
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+use base64::Engine as _;
+use zeroize::Zeroizing;
+
+/// Minimum length, in base64 characters, of the part of a value's base64
+/// that is looked for inside a longer base64 text. Shorter parts would
+/// also match unrelated base64 text too often.
+const EMBEDDED_BASE64_MIN_CHARS: usize = 8;
+
+/// Returns every form of `value` that the masker looks for, the value
+/// itself first. The list may contain duplicates.
+pub fn encoded_forms(value: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
+    let mut forms = vec![Zeroizing::new(value.to_vec())];
+    forms.extend(base64_forms(value));
+    forms.extend(percent_forms(value));
+    if let Ok(text) = std::str::from_utf8(value) {
+        forms.push(json_escaped(text, false));
+        forms.push(json_escaped(text, true));
+    }
+    forms
+}
+
+/// Returns the standard and URL-safe base64 of `value`, with and without
+/// padding, and the parts of both that stay the same when `value` sits
+/// inside a longer text that is encoded as a whole.
+fn base64_forms(value: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
+    let mut forms: Vec<Zeroizing<Vec<u8>>> = [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
+        .iter()
+        .map(|engine| Zeroizing::new(engine.encode(value).into_bytes()))
+        .collect();
+    for offset in 0..3 {
+        let core = embedded_base64(value, offset);
+        if core.len() >= EMBEDDED_BASE64_MIN_CHARS {
+            let url_safe = core
+                .iter()
+                .map(|&byte| match byte {
+                    b'+' => b'-',
+                    b'/' => b'_',
+                    other => other,
+                })
+                .collect();
+            forms.push(Zeroizing::new(url_safe));
+            forms.push(core);
+        }
+    }
+    forms
+}
+
+/// Returns the standard base64 characters that depend only on `value`
+/// when `offset` (0, 1 or 2) bytes of another text precede it in its
+/// first 3-byte group and unknown bytes may follow it. This is how a
+/// value appears in the base64 of `user:value` (HTTP Basic
+/// authentication) or of the value with a newline after it.
+fn embedded_base64(value: &[u8], offset: usize) -> Zeroizing<Vec<u8>> {
+    // Character `j` of a base64 text encodes bits 6j to 6j+5 of the input.
+    // The value occupies bits 8*offset to 8*(offset+len)-1, so character
+    // `j` depends only on the value when both ends lie inside that range.
+    let first_bit = 8 * offset;
+    let end_bit = 8 * (offset + value.len());
+    let first_char = first_bit.div_ceil(6);
+    let end_char = end_bit / 6;
+    if end_char <= first_char {
+        return Zeroizing::new(Vec::new());
+    }
+
+    let mut shifted = Zeroizing::new(vec![0; offset]);
+    shifted.extend_from_slice(value);
+    let encoded = Zeroizing::new(STANDARD_NO_PAD.encode(&*shifted).into_bytes());
+    Zeroizing::new(encoded[first_char..end_char].to_vec())
+}
+
+/// Characters that percent-encoding leaves as they are, besides ASCII
+/// letters and digits, in the three common variants.
+const PERCENT_SAFE_SETS: [&[u8]; 3] = [
+    // JavaScript's `encodeURIComponent`.
+    b"-_.!~*'()",
+    // The unreserved characters of RFC 3986, as Python's `quote(safe="")`
+    // and Go's `url.QueryEscape` keep them.
+    b"-_.~",
+    // HTML form encoding (`application/x-www-form-urlencoded`) in the
+    // WHATWG URL standard.
+    b"*-._",
+];
+
+/// Returns the percent-encoded forms of `value`: each safe set of
+/// [`PERCENT_SAFE_SETS`], with a space as `%20` or `+`, and with upper- or
+/// lower-case hexadecimal digits.
+fn percent_forms(value: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
+    let mut forms = Vec::new();
+    for safe in PERCENT_SAFE_SETS {
+        for space_as_plus in [false, true] {
+            for hex_digits in [b"0123456789ABCDEF", b"0123456789abcdef"] {
+                forms.push(percent_encoded(value, safe, space_as_plus, hex_digits));
+            }
+        }
+    }
+    forms
+}
+
+fn percent_encoded(
+    value: &[u8],
+    safe: &[u8],
+    space_as_plus: bool,
+    hex_digits: &[u8; 16],
+) -> Zeroizing<Vec<u8>> {
+    let mut encoded = Zeroizing::new(Vec::with_capacity(value.len() * 3));
+    for &byte in value {
+        if byte.is_ascii_alphanumeric() || safe.contains(&byte) {
+            encoded.push(byte);
+        } else if byte == b' ' && space_as_plus {
+            encoded.push(b'+');
+        } else {
+            encoded.push(b'%');
+            encoded.push(hex_digits[usize::from(byte >> 4)]);
+            encoded.push(hex_digits[usize::from(byte & 0x0f)]);
+        }
+    }
+    encoded
+}
+
+/// Returns `text` as the inside of a JSON string, as `serde_json` and
+/// JavaScript's `JSON.stringify` write it, or with every non-ASCII
+/// character as a `\u` escape, as Python's `json.dumps` writes it by
+/// default.
+fn json_escaped(text: &str, ascii_only: bool) -> Zeroizing<Vec<u8>> {
+    let mut escaped = Zeroizing::new(Vec::with_capacity(text.len() + 2));
+    let mut units = [0u16; 2];
+    for character in text.chars() {
+        match character {
+            '"' => escaped.extend_from_slice(b"\\\""),
+            '\\' => escaped.extend_from_slice(b"\\\\"),
+            '\n' => escaped.extend_from_slice(b"\\n"),
+            '\r' => escaped.extend_from_slice(b"\\r"),
+            '\t' => escaped.extend_from_slice(b"\\t"),
+            '\u{8}' => escaped.extend_from_slice(b"\\b"),
+            '\u{c}' => escaped.extend_from_slice(b"\\f"),
+            control if u32::from(control) < 0x20 => {
+                escaped.extend_from_slice(format!("\\u{:04x}", u32::from(control)).as_bytes());
+            }
+            other if ascii_only && !other.is_ascii() => {
+                for unit in other.encode_utf16(&mut units) {
+                    escaped.extend_from_slice(format!("\\u{unit:04x}").as_bytes());
+                }
+            }
+            other => {
+                let mut bytes = [0u8; 4];
+                escaped.extend_from_slice(other.encode_utf8(&mut bytes).as_bytes());
+            }
+        }
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contains(forms: &[Zeroizing<Vec<u8>>], expected: &str) -> bool {
+        forms.iter().any(|form| form[..] == *expected.as_bytes())
+    }
+
+    #[test]
+    fn forms_include_the_value_first() {
+        let forms = encoded_forms(b"s3cret");
+        assert_eq!(&forms[0][..], b"s3cret");
+    }
+
+    #[test]
+    fn forms_include_base64_variants() {
+        // The bytes 0xfb 0xff encode to "+/8" in standard base64.
+        let value = "a\u{fb}\u{ff}?".as_bytes();
+        let forms = encoded_forms(value);
+        for expected in [
+            STANDARD.encode(value),
+            STANDARD_NO_PAD.encode(value),
+            URL_SAFE.encode(value),
+            URL_SAFE_NO_PAD.encode(value),
+        ] {
+            assert!(contains(&forms, &expected), "{expected}");
+        }
+        assert!(contains(&forms, "YcO7w78/"));
+        assert!(contains(&forms, "YcO7w78_"));
+    }
+
+    #[test]
+    fn embedded_base64_appears_in_basic_authentication() {
+        let value = b"correct horse battery";
+        let forms = encoded_forms(value);
+        for user in ["", "a", "ab", "abc", "user"] {
+            let credentials = format!("{user}:correct horse battery\n");
+            let encoded = STANDARD.encode(credentials.as_bytes());
+            let found = forms.iter().any(|form| {
+                encoded
+                    .as_bytes()
+                    .windows(form.len())
+                    .any(|w| w == &form[..])
+            });
+            assert!(found, "user {user:?}: {encoded}");
+        }
+    }
+
+    #[test]
+    fn embedded_base64_is_skipped_when_short() {
+        // A 4-byte value has at most 4 base64 characters that depend on it
+        // alone, fewer than the minimum, so only the whole encodings count.
+        assert_eq!(base64_forms(b"abcd").len(), 4);
+        assert_eq!(embedded_base64(b"abc", 0).as_slice(), b"YWJj");
+        // "\0abc" encodes to "AGFiYw": "A" and "G" depend on the byte
+        // before the value, and "w" on the bytes after it.
+        assert_eq!(embedded_base64(b"abc", 1).as_slice(), b"FiY");
+        assert_eq!(embedded_base64(b"a", 2).as_slice(), b"h");
+        assert!(embedded_base64(b"a", 1).is_empty());
+    }
+
+    #[test]
+    fn forms_include_percent_encodings() {
+        let forms = encoded_forms("p@ss word/é*~".as_bytes());
+        for expected in [
+            "p%40ss%20word%2F%C3%A9*~",
+            "p%40ss%20word%2f%c3%a9*~",
+            "p%40ss+word%2F%C3%A9*~",
+            "p%40ss%20word%2F%C3%A9%2A~",
+            "p%40ss+word%2f%c3%a9%2a~",
+            "p%40ss+word%2F%C3%A9*%7E",
+        ] {
+            assert!(contains(&forms, expected), "{expected}");
+        }
+    }
+
+    #[test]
+    fn forms_include_json_escapes() {
+        let forms = encoded_forms("line \"1\"\n\tGrüße\u{1}😀".as_bytes());
+        assert!(contains(&forms, "line \\\"1\\\"\\n\\tGrüße\\u0001😀"));
+        assert!(contains(
+            &forms,
+            "line \\\"1\\\"\\n\\tGr\\u00fc\\u00dfe\\u0001\\ud83d\\ude00"
+        ));
+    }
+
+    #[test]
+    fn json_escapes_match_serde_json() {
+        let text = "a\"b\\c\n\r\t\u{8}\u{c}\u{1f}\u{7f}é";
+        let quoted = serde_json::to_string(text).expect("serialize");
+        let expected = &quoted.as_bytes()[1..quoted.len() - 1];
+        assert_eq!(&json_escaped(text, false)[..], expected);
+    }
+
+    #[test]
+    fn invalid_utf8_has_no_json_form() {
+        let forms = encoded_forms(b"\xff\xfe\xfd");
+        assert_eq!(forms.len(), 1 + 4 + 12);
+    }
+}
