@@ -1,7 +1,8 @@
 //! Runners start tasks, and tasks read a snapshot of their company's
-//! secrets with the values opened: the snapshot, byte-exact values, which
-//! token reads which task, finish, expiry, revoked runners, last use,
-//! values that cannot be opened, and the rate limit on task starts.
+//! secrets with the values opened. The tests cover the snapshot, byte-exact
+//! values, which token reads which task, finish, expiry, revoked runners,
+//! last use, values that cannot be opened, and the rate limit on task
+//! starts.
 
 mod common;
 
@@ -488,7 +489,8 @@ async fn last_used_set_by_task_read() {
     let (key, used) = &after[1];
     assert_eq!(key, "KEY_B");
     let used = used.as_deref().expect("KEY_B was used");
-    assert!(used.ends_with('Z') && used.starts_with("20"), "{used}");
+    assert!(used.starts_with("20"), "{used}");
+    assert!(used.ends_with('Z'), "{used}");
 }
 
 #[tokio::test]

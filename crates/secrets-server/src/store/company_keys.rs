@@ -269,6 +269,9 @@ pub(super) fn seal_values_to_company_keys(
     data_dir: &Path,
 ) -> Result<(), StoreError> {
     // Check the master key before using it.
+    // NOTE: migrations run before `Store::open` finishes a rotation that
+    // stopped before renaming its key file, so such a database fails here
+    // with `WrongMasterKey` until `master.key.new` is renamed by hand.
     if let Some(check) = schema::read_master_key_check(transaction)? {
         schema::verify_master_key(&check, master_key, data_dir)?;
     }

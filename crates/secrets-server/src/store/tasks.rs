@@ -9,11 +9,15 @@
 //!
 //! Opening a snapshot's values with the company's secret key is the only
 //! place outside migrations where the server opens a sealed value.
+//!
+//! NOTE: a task's row stays after the task finished or expired, without
+//! its snapshot, and nothing deletes old rows yet, so `tasks` grows by one
+//! small row per task.
 
 use std::time::Duration;
 
 use rand::RngCore;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 use secrets_core::api::{CatalogEntry, TaskCatalog, TaskSecret, TaskSecrets, UnreadableSecret};
 use secrets_core::{CompanyId, Description, SecretKey};
 
@@ -120,46 +124,47 @@ impl Store {
     }
 
     /// Opens the values of the task's snapshot with the company's secret
-    /// key and records that the secrets that still exist were used now, in
-    /// one transaction. A value that cannot be opened as text is listed as
-    /// unreadable with the reason, and the others are handed over.
+    /// key and records that the secrets that still exist were used now. A
+    /// value that cannot be opened as text is listed as unreadable with the
+    /// reason, and the others are handed over.
+    ///
+    /// The values are opened outside the write transaction, which only
+    /// checks the task again and records the use, so that opening 50 large
+    /// values does not hold the database's write lock.
     ///
     /// Fails with [`StoreError::TaskNotAuthorized`] unless `token` is the
     /// token of the task `task_id`, and the task has neither finished nor
-    /// expired.
+    /// expired, both when the snapshot is read and when the use is
+    /// recorded.
     #[tracing::instrument(skip_all)]
     pub fn hand_over_secrets(&self, task_id: &str, token: &str) -> Result<HandedOver, StoreError> {
-        self.write(|transaction| {
-            let current_time = now();
-            let company = authorize_task(transaction, task_id, token, current_time)?;
-            let snapshot = read_snapshot(transaction, task_id)?;
+        // Read the snapshot and, when it is not empty, the company's keys.
+        let (company, snapshot, keys) = self.read(|connection| {
+            let company = authorize_task(connection, task_id, token, now())?;
+            let snapshot = read_snapshot(connection, task_id)?;
             if snapshot.is_empty() {
-                return Ok(HandedOver {
-                    company,
-                    secrets: TaskSecrets {
-                        secrets: Vec::new(),
-                        unreadable: Vec::new(),
-                    },
-                });
+                return Ok((company, snapshot, None));
             }
-
-            let current_key_id = read_public_key(transaction, &company)?
+            let current_key_id = read_public_key(connection, &company)?
                 .map(|public_key| public_key.key_id)
                 .ok_or_else(|| StoreError::MissingCompanyKey {
                     company: company.clone(),
                 })?;
-            let secret_key = self.company_secret_key(transaction, &company)?;
-            let mut secrets = TaskSecrets {
-                secrets: Vec::with_capacity(snapshot.len()),
-                unreadable: Vec::new(),
-            };
+            let secret_key = self.company_secret_key(connection, &company)?;
+            Ok((company, snapshot, Some((current_key_id, secret_key))))
+        })?;
+
+        // Open every value.
+        let mut secrets = TaskSecrets {
+            secrets: Vec::with_capacity(snapshot.len()),
+            unreadable: Vec::new(),
+        };
+        let mut used_ids = Vec::with_capacity(snapshot.len());
+        if let Some((current_key_id, secret_key)) = &keys {
             for secret in snapshot {
-                match open_snapshot_value(&secret_key, &current_key_id, &secret) {
+                match open_snapshot_value(secret_key, current_key_id, &secret) {
                     Ok(value) => {
-                        transaction.execute(
-                            "UPDATE secrets SET last_used_at = ?1 WHERE id = ?2 AND company_id = ?3",
-                            params![current_time, secret.secret_id, company.as_str()],
-                        )?;
+                        used_ids.push(secret.secret_id);
                         secrets.secrets.push(TaskSecret {
                             key: secret.key,
                             description: secret.description,
@@ -172,8 +177,22 @@ impl Store {
                     }),
                 }
             }
-            Ok(HandedOver { company, secrets })
-        })
+        }
+
+        // Check the task again, because it may have finished meanwhile, and
+        // record the use of the secrets handed over.
+        self.write(|transaction| {
+            let current_time = now();
+            authorize_task(transaction, task_id, token, current_time)?;
+            for secret_id in &used_ids {
+                transaction.execute(
+                    "UPDATE secrets SET last_used_at = ?1 WHERE id = ?2 AND company_id = ?3",
+                    params![current_time, secret_id, company.as_str()],
+                )?;
+            }
+            Ok(())
+        })?;
+        Ok(HandedOver { company, secrets })
     }
 
     /// Returns the keys and descriptions of the task's snapshot, sorted by
@@ -243,10 +262,10 @@ fn authorize_task(
 
 /// Returns the task's snapshot, sorted by key.
 fn read_snapshot(
-    transaction: &Transaction<'_>,
+    connection: &Connection,
     task_id: &str,
 ) -> Result<Vec<SnapshotSecret>, StoreError> {
-    let mut statement = transaction.prepare(
+    let mut statement = connection.prepare(
         "SELECT secret_id, key, description, sealed_value, key_id FROM task_secrets
          WHERE task_id = ?1 ORDER BY key",
     )?;
