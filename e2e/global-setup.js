@@ -38,8 +38,9 @@ async function waitUntilServing(baseUrl, server) {
 
 export default async function globalSetup() {
   const serverBinary = process.env.SECRETS_SERVER_BIN ?? join(root, 'target/debug/secrets-server');
+  const clientBinary = process.env.SECRETS_CLIENT_BIN ?? join(root, 'target/debug/secrets');
   const distDir = process.env.SECRETS_DIST_DIR ?? join(root, 'dist');
-  for (const path of [serverBinary, join(distDir, 'index.html')]) {
+  for (const path of [serverBinary, clientBinary, join(distDir, 'index.html')]) {
     if (!existsSync(path)) {
       throw new Error(`${path} is missing: run scripts/test.sh, which builds it first`);
     }
@@ -67,6 +68,7 @@ export default async function globalSetup() {
   process.env.SECRETS_E2E_BASE_URL = baseUrl;
   process.env.SECRETS_E2E_DATA_DIR = dataDir;
   process.env.SECRETS_SERVER_BIN = serverBinary;
+  process.env.SECRETS_CLIENT_BIN = clientBinary;
   process.env.SECRETS_E2E_SERVER_LOG = join(logDir, 'server.log');
 
   return async () => {

@@ -48,6 +48,16 @@ if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wasm_bindgen_ver
   cargo install --force "wasm-bindgen-cli@$wasm_bindgen_version"
 fi
 
+e2e_packages_current() {
+  local installed="$root/e2e/node_modules/.package-lock.json"
+  [[ -x "$root/e2e/node_modules/.bin/playwright" && -f "$installed" ]] || return 1
+  node -e '
+    const [lock, installed] = process.argv.slice(1).map((path) => require(path).packages);
+    const names = Object.keys(lock).filter((name) => name.startsWith("node_modules/"));
+    process.exit(names.every((name) => installed[name]?.version === lock[name].version) ? 0 : 1);
+  ' "$root/e2e/package-lock.json" "$installed"
+}
+
 # wasm-opt comes from npm because Debian's binaryen 108 produces wasm that
 # fails to load. Trunk finds it on PATH (see scripts/env.sh).
 if [[ "$("$root/tools/node_modules/.bin/wasm-opt" --version 2>/dev/null)" != "wasm-opt version 132"* ]]; then
@@ -55,7 +65,9 @@ if [[ "$("$root/tools/node_modules/.bin/wasm-opt" --version 2>/dev/null)" != "wa
   npm ci --prefix "$root/tools" --no-audit --no-fund
 fi
 
-if [[ $with_tests -eq 1 && ! -x "$root/e2e/node_modules/.bin/playwright" ]]; then
+# npm writes node_modules/.package-lock.json last; when it differs from the
+# lock file, a package was added or changed since the last install.
+if [[ $with_tests -eq 1 ]] && ! e2e_packages_current; then
   log "Installing the end-to-end test packages"
   # Playwright must never download a browser: the tests drive /usr/bin/chromium.
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix "$root/e2e" --no-audit --no-fund

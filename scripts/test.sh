@@ -15,8 +15,8 @@ cargo fmt --all --check
 cargo clippy --workspace --exclude secrets-section --all-targets -- -D warnings
 cargo clippy --target wasm32-unknown-unknown -p secrets-section -p secrets-core --all-targets -- -D warnings
 
-step "Shared crate and server tests"
-cargo test -p secrets-core -p secrets-server
+step "Shared crate, server and client tests"
+cargo test -p secrets-core -p secrets-server -p secrets-client
 
 step "SPA tests in headless Chromium"
 CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown -p secrets-section
@@ -26,7 +26,9 @@ trunk build --release
 scripts/size.sh
 
 step "End-to-end tests"
-# The server tests above built this binary for their own use; building it
-# again without the dev-dependencies' features would recompile tokio.
+# The server and client tests above built these binaries for their own use;
+# building them again without the dev-dependencies' features would
+# recompile tokio.
 export SECRETS_SERVER_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/secrets-server"
+export SECRETS_CLIENT_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/secrets"
 npm --prefix e2e test

@@ -2,13 +2,14 @@
 // tokens from its operator CLI, and API calls made behind the page's back.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const baseUrl = () => process.env.SECRETS_E2E_BASE_URL;
 
+/** Runs an operator command of `secrets-server` and returns its stdout. */
 function runServerCli(args) {
   return execFileSync(process.env.SECRETS_SERVER_BIN, [...args, '--data-dir', process.env.SECRETS_E2E_DATA_DIR], {
     encoding: 'utf8',
@@ -46,6 +47,45 @@ export function loginLink(company, member) {
 export function bearerToken(company, member) {
   ensureMember(company, member);
   return runServerCli(['token', 'issue', '--company', company, '--name', member]);
+}
+
+/** Returns a new runner token that starts tasks of `company`. */
+export function runnerToken(company) {
+  ensureMember(company, 'owner');
+  return runServerCli(['runner', 'issue', '--company', company, '--name', `e2e-runner-${randomBytes(4).toString('hex')}`]);
+}
+
+/**
+ * Runs the `secrets` client with `args` and `input` on its standard input,
+ * and returns what it wrote to standard output. `env` is added to the
+ * client's environment. A failure throws an error with the client's stderr.
+ */
+export function runClient(args, { input = '', env = {} } = {}) {
+  return execFileSync(process.env.SECRETS_CLIENT_BIN, args, {
+    input,
+    env: { ...process.env, SECRETS_SERVER: baseUrl(), ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+/** Adds a secret through the `secrets` client, which seals the value. */
+export function addSecret(token, company, key, value, description = '') {
+  runClient(['add', key, '--company', company, '--description', description], {
+    input: value,
+    env: { SECRETS_TOKEN: token },
+  });
+}
+
+/**
+ * Starts a task of `company` with `secrets run` and returns the bytes that
+ * the task's environment variable `key` held.
+ */
+export function valueInTask(company, key) {
+  const file = join(mkdtempSync(join(tmpdir(), 'secrets-e2e-task-')), 'value');
+  runClient(['run', '--company', company, '--', 'sh', '-c', `printf %s "$${key}" > "$VALUE_FILE"`], {
+    env: { SECRETS_RUNNER_TOKEN: runnerToken(company), VALUE_FILE: file },
+  });
+  return readFileSync(file, 'utf8');
 }
 
 /** Returns a value that appears nowhere else, to search for leaks. */

@@ -2,7 +2,7 @@
 // text: the login page and the section show them literally and insert no
 // element of their own.
 import { expect, test } from '@playwright/test';
-import { api, bearerToken, loginLink } from './helpers.js';
+import { addSecret, bearerToken, loginLink } from './helpers.js';
 
 const COMPANY = 'hostile-text';
 const MEMBER = '<img src=x id=injected-member onerror=window.__injected=1>';
@@ -16,12 +16,7 @@ test('HTML in member names and descriptions stays text', async ({ page }) => {
 
   // The member adds a secret whose description looks like markup.
   const token = bearerToken(COMPANY, MEMBER);
-  const created = await api(token, 'POST', `/api/v1/companies/${COMPANY}/secrets`, {
-    key: 'HOSTILE_TEXT',
-    value: 'v',
-    description: DESCRIPTION,
-  });
-  expect(created.status).toBe(201);
+  addSecret(token, COMPANY, 'HOSTILE_TEXT', 'v', DESCRIPTION);
 
   // The login page names the member as text.
   await page.goto(loginLink(COMPANY, MEMBER));

@@ -2,7 +2,8 @@
 // secrets, and sign out, in the real SPA served by the real server.
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { api, baseUrl, bearerToken, canary, loginLink, pageTraces } from './helpers.js';
+import sodium from 'libsodium-wrappers';
+import { addSecret, api, baseUrl, bearerToken, canary, loginLink, pageTraces, runClient, runnerToken, valueInTask } from './helpers.js';
 
 const COMPANY = 'acme';
 const SECTION_PATH = `/companies/${COMPANY}/settings/secrets`;
@@ -33,17 +34,38 @@ async function pasteValue(page, text) {
 }
 
 /**
- * Saves the form against a stubbed create endpoint that fails, and returns
- * the value the page sent. The failure keeps every field as typed.
+ * Serves the page a public key whose secret key the test holds, and makes
+ * the create endpoint fail, so that the failure keeps every field as
+ * typed. Returns a function that saves the form and returns the value the
+ * page sealed, opened.
  */
-async function sentValue(page) {
-  const createRequest = page.waitForRequest(
-    (request) => request.method() === 'POST' && request.url().endsWith(`/api/v1/companies/${COMPANY}/secrets`),
+async function interceptSealedValues(page) {
+  await sodium.ready;
+  const keyPair = sodium.crypto_box_keypair();
+  await page.route(`**/api/v1/companies/${COMPANY}/public-key`, (route) =>
+    route.fulfill({
+      status: 200,
+      contentType: 'application/json',
+      body: JSON.stringify({ key_id: 'test-key', public_key: sodium.to_base64(keyPair.publicKey, sodium.base64_variants.ORIGINAL) }),
+    }),
   );
-  await page.getByRole('button', { name: 'Save Secret' }).click();
-  const { value } = (await createRequest).postDataJSON();
-  await expect(page.locator('#secret-form-error')).not.toBeEmpty();
-  return value;
+  await page.route(`**/api/v1/companies/${COMPANY}/secrets`, (route) =>
+    route.request().method() === 'POST'
+      ? route.fulfill({ status: 500, contentType: 'application/json', body: '{"code":"internal","message":"Stubbed failure."}' })
+      : route.fallback(),
+  );
+  return async () => {
+    const createRequest = page.waitForRequest(
+      (request) => request.method() === 'POST' && request.url().endsWith(`/api/v1/companies/${COMPANY}/secrets`),
+    );
+    await page.getByRole('button', { name: 'Save Secret' }).click();
+    const { sealed_value: sealedValue, key_id: keyId } = (await createRequest).postDataJSON();
+    await expect(page.locator('#secret-form-error')).not.toBeEmpty();
+    expect(keyId).toBe('test-key');
+    const sealed = sodium.from_base64(sealedValue, sodium.base64_variants.ORIGINAL);
+    const opened = sodium.crypto_box_seal_open(sealed, keyPair.publicKey, keyPair.privateKey);
+    return new TextDecoder('utf-8', { fatal: true }).decode(opened);
+  };
 }
 
 async function fillForm(page, { key, value, description = '' }) {
@@ -112,12 +134,7 @@ test('duplicate reported by the server keeps the typed value', async ({ page }) 
   const token = bearerToken(COMPANY, 'script');
 
   // Another client adds the key after the page loaded its list.
-  const created = await api(token, 'POST', `/api/v1/companies/${COMPANY}/secrets`, {
-    key: 'WEBHOOK_URL',
-    value: canary('script'),
-    description: '',
-  });
-  expect(created.status).toBe(201);
+  addSecret(token, COMPANY, 'WEBHOOK_URL', canary('script'));
 
   const typedValue = canary('typed');
   await fillForm(page, { key: 'WEBHOOK_URL', value: typedValue, description: 'Orders webhook' });
@@ -134,12 +151,7 @@ test('duplicate reported by the server keeps the typed value', async ({ page }) 
 
 test('row deleted elsewhere disappears with a notice', async ({ page }) => {
   const token = bearerToken(COMPANY, 'script');
-  const created = await api(token, 'POST', `/api/v1/companies/${COMPANY}/secrets`, {
-    key: 'SHEET_ID',
-    value: canary('sheet'),
-    description: 'Monthly report spreadsheet',
-  });
-  expect(created.status).toBe(201);
+  addSecret(token, COMPANY, 'SHEET_ID', canary('sheet'), 'Monthly report spreadsheet');
 
   await openSection(page);
   const row = page.locator('.secret-row[data-key="SHEET_ID"]');
@@ -170,7 +182,8 @@ test('section without a session asks for a login link', async ({ page }) => {
 
 test('pasted CRLF value is sent byte for byte', async ({ page }) => {
   await openSection(page);
-  const pasted = `${canary('crlf')}\r\n-----END-----\r\n`;
+  const secretPart = canary('crlf');
+  const pasted = `${secretPart}\r\n-----END-----\r\n`;
   await page.getByLabel('Key', { exact: true }).pressSequentially('WINDOWS_PEM');
   // Browsers turn CR LF into LF inside a textarea, so the form must keep
   // the pasted text itself.
@@ -183,11 +196,13 @@ test('pasted CRLF value is sent byte for byte', async ({ page }) => {
     (request) => request.method() === 'POST' && request.url().endsWith(`/api/v1/companies/${COMPANY}/secrets`),
   );
   await page.getByRole('button', { name: 'Save Secret' }).click();
-  const sent = (await createRequest).postDataJSON();
-  expect(sent.value).toBe(`${pasted}x`);
+  const sent = (await createRequest).postData();
+  expect(sent).not.toContain(secretPart);
 
+  // The task receives every byte, carriage returns included.
   const row = page.locator('.secret-row[data-key="WINDOWS_PEM"]');
   await expect(row).toBeVisible();
+  expect(valueInTask(COMPANY, 'WINDOWS_PEM')).toBe(`${pasted}x`);
   await row.getByRole('button', { name: 'Delete WINDOWS_PEM' }).click();
   await expect(row).toHaveCount(0);
 });
@@ -195,12 +210,7 @@ test('pasted CRLF value is sent byte for byte', async ({ page }) => {
 test('focus moves to the next row after a keyboard delete', async ({ page }) => {
   const token = bearerToken(COMPANY, 'script');
   for (const key of ['FIRST_KEY', 'SECOND_KEY']) {
-    const created = await api(token, 'POST', `/api/v1/companies/${COMPANY}/secrets`, {
-      key,
-      value: canary(key.toLowerCase()),
-      description: '',
-    });
-    expect(created.status).toBe(201);
+    addSecret(token, COMPANY, key, canary(key.toLowerCase()));
   }
   await openSection(page);
 
@@ -216,11 +226,7 @@ test('focus moves to the next row after a keyboard delete', async ({ page }) => 
 
 test('keys typed beside pasted line breaks keep every byte', async ({ page }) => {
   await openSection(page);
-  await page.route(`**/api/v1/companies/${COMPANY}/secrets`, (route) =>
-    route.request().method() === 'POST'
-      ? route.fulfill({ status: 500, contentType: 'application/json', body: '{"code":"internal","message":"Stubbed failure."}' })
-      : route.fallback(),
-  );
+  const sentValue = await interceptSealedValues(page);
   await page.getByLabel('Key', { exact: true }).pressSequentially('LINE_ENDINGS');
   const value = page.locator('#secret-value');
 
@@ -239,7 +245,7 @@ test('keys typed beside pasted line breaks keep every byte', async ({ page }) =>
     await pasteValue(page, pasted);
     await value.evaluate((textarea, position) => textarea.setSelectionRange(position, position), caret);
     await value.press(key);
-    expect(await sentValue(page), `${JSON.stringify(pasted)}, ${key} at ${caret}`).toBe(expected);
+    expect(await sentValue(), `${JSON.stringify(pasted)}, ${key} at ${caret}`).toBe(expected);
   }
 
   // Undo and redo of a pasted CR LF value restore the exact bytes.
@@ -248,10 +254,10 @@ test('keys typed beside pasted line breaks keep every byte', async ({ page }) =>
   await pasteValue(page, 'X\r\nY');
   await value.press('Control+z');
   await expect(value).toHaveValue('hello');
-  expect(await sentValue(page)).toBe('hello');
+  expect(await sentValue()).toBe('hello');
   await value.press('Control+Shift+z');
   await expect(value).toHaveValue('helloX\nY');
-  expect(await sentValue(page)).toBe('helloX\r\nY');
+  expect(await sentValue()).toBe('helloX\r\nY');
 });
 
 test('undo after a save brings no value back', async ({ page }) => {
@@ -364,4 +370,39 @@ test('sign out ends the session for every copy of the cookie', async ({ page }) 
   await page.reload();
   await expect(page.getByText(/login link/i).first()).toBeVisible();
   await expect(page.locator('.secrets-load-error').first()).toContainText('Your session has ended.');
+});
+
+test('a task receives a secret added in the form, and the row shows its use', async ({ page }) => {
+  await openSection(page);
+  const secretPart = canary('task');
+  const value = `-----BEGIN KEY-----\n  ${secretPart}\nGrüße 日本\n-----END KEY-----\n`;
+  await fillForm(page, { key: 'DEPLOY_KEY', value, description: 'Deploys to production' });
+  const createRequest = page.waitForRequest(
+    (request) => request.method() === 'POST' && request.url().endsWith(`/api/v1/companies/${COMPANY}/secrets`),
+  );
+  await page.getByRole('button', { name: 'Save Secret' }).click();
+
+  // The browser sent only a sealed box, never the plaintext.
+  const sent = (await createRequest).postDataJSON();
+  expect(Object.keys(sent).sort()).toEqual(['description', 'key', 'key_id', 'sealed_value']);
+  expect(JSON.stringify(sent)).not.toContain(secretPart);
+  const row = page.locator('.secret-row[data-key="DEPLOY_KEY"]');
+  await expect(row).toContainText('Never used');
+
+  // A task gets the value byte for byte, and its output is masked.
+  expect(valueInTask(COMPANY, 'DEPLOY_KEY')).toBe(value);
+  const printed = runClient(['run', '--company', COMPANY, '--', 'sh', '-c', 'printf "%s" "$DEPLOY_KEY"'], {
+    env: { SECRETS_RUNNER_TOKEN: runnerToken(COMPANY) },
+  }).toString('utf8');
+  expect(printed).not.toContain(secretPart);
+
+  // The list shows the use after a reload; the value is still nowhere.
+  await page.reload();
+  await expect(row).toContainText('Last used');
+  const traces = await pageTraces(page);
+  for (const [place, text] of Object.entries(traces)) {
+    expect(text, `value found in ${place}`).not.toContain(secretPart);
+  }
+  await row.getByRole('button', { name: 'Delete DEPLOY_KEY' }).click();
+  await expect(row).toHaveCount(0);
 });
