@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds the SPA and the server in release mode,
-# and runs the product on 127.0.0.1:8080 with its data in ./data.
+# Installs what is missing, builds the SPA, the server and the `secrets`
+# client in release mode, and runs the product on 127.0.0.1:8080 with its
+# data in ./data.
 #
 # Environment: SECRETS_ADDR (default 127.0.0.1:8080), SECRETS_DATA_DIR
 # (default ./data), and everything `secrets-server serve --help` lists.
@@ -13,7 +14,7 @@ data_dir=${SECRETS_DATA_DIR:-$root/data}
 
 scripts/install.sh
 trunk build --release
-cargo build --release -p secrets-server
+cargo build --release -p secrets-server -p secrets-client
 server=target/release/secrets-server
 
 # A first start prints its own login link. Later starts get a fresh one here,
