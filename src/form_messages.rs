@@ -21,7 +21,7 @@ pub fn key_message(key: &str, touched: bool, is_duplicate: bool) -> Option<Strin
 }
 
 /// Returns the message for the value field, or `None` when the value can be
-/// saved. Only sizes are checked, so the value is never copied.
+/// saved. The checks read the value in place and never copy it.
 pub fn value_message(value: &str, touched: bool) -> Option<String> {
     match validate_value(value) {
         Ok(()) => None,

@@ -119,7 +119,9 @@ fn read_value(mut reader: impl Read) -> Result<SecretValue, CliError> {
              `printf %s \"$VALUE\" | secrets add KEY`."
                 .to_owned(),
         ),
-        ValueError::TooLarge { .. } => CliError::Usage(error.to_string()),
+        ValueError::TooLarge { .. } | ValueError::ContainsNul { .. } => {
+            CliError::Usage(error.to_string())
+        }
     })
 }
 

@@ -181,7 +181,7 @@ pub const PLAINTEXT_VALUE_MESSAGE: &str = "The value must be sealed before it is
 
 /// Message of [`ErrorCode::StalePublicKey`].
 pub const STALE_PUBLIC_KEY_MESSAGE: &str =
-    "The company's public key has changed. Fetch it again and seal the value with the new key.";
+    "The value was sealed to a public key that is not this company's. Fetch the company's public key and seal the value again.";
 
 /// Reason why a create request is invalid: the first invalid field, checked
 /// in the order key, value, description.
@@ -309,7 +309,7 @@ impl fmt::Debug for TaskSecret {
 pub struct UnreadableSecret {
     /// The secret's key.
     pub key: SecretKey,
-    /// Why the value cannot be handed over, for the task's log.
+    /// The reason the value cannot be handed over, for the task's log.
     pub reason: String,
 }
 

@@ -102,11 +102,11 @@ pub enum SealedValueError {
     #[error("The value is not a sealed box in base64. Seal it with the company's public key, as the REST API documentation describes.")]
     NotSealed,
 
-    /// The sealed box holds an empty value.
+    /// The value inside the sealed box is empty.
     #[error("Enter a value.")]
     Empty,
 
-    /// The sealed box holds more than [`VALUE_MAX_BYTES`].
+    /// The value inside the sealed box is larger than [`VALUE_MAX_BYTES`].
     #[error("{}", value_too_large_message(*bytes))]
     TooLarge {
         /// Size of the value inside the sealed box, in bytes.

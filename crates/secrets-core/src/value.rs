@@ -29,6 +29,14 @@ pub enum ValueError {
         /// Size of the rejected value, in bytes of UTF-8.
         bytes: usize,
     },
+
+    /// The value contains U+0000, which no environment variable can hold,
+    /// so no task could receive the value.
+    #[error("Values cannot contain the NUL character (found at character {position}), because tasks receive values as environment variables, which cannot hold it.")]
+    ContainsNul {
+        /// 1-based position of the first NUL, in characters.
+        position: usize,
+    },
 }
 
 impl SecretValue {
@@ -77,6 +85,11 @@ pub fn validate_value(plaintext: &str) -> Result<(), ValueError> {
             bytes: plaintext.len(),
         });
     }
+    if let Some(index) = plaintext.find('\0') {
+        return Err(ValueError::ContainsNul {
+            position: plaintext[..index].chars().count() + 1,
+        });
+    }
     Ok(())
 }
 
@@ -122,6 +135,18 @@ mod tests {
                 text.len()
             );
         }
+    }
+
+    #[test]
+    fn value_with_nul_is_rejected_with_its_position() {
+        assert_eq!(
+            value("G\u{fc}\0x").map(|_| ()),
+            Err(ValueError::ContainsNul { position: 3 })
+        );
+        assert_eq!(
+            value("\0").map(|_| ()),
+            Err(ValueError::ContainsNul { position: 1 })
+        );
     }
 
     #[test]

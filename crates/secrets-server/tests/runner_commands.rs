@@ -157,3 +157,26 @@ fn serve_help_lists_task_options() {
         assert!(stdout.contains(option), "{option}: {stdout}");
     }
 }
+
+#[test]
+fn task_lifetime_over_a_year_rejected() {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let data_dir_text = data_dir.path().to_str().expect("UTF-8");
+    // One second over a year, and zero.
+    for lifetime in ["31536001", "0"] {
+        let mut serve = Binary::spawn(
+            &[
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--data-dir",
+                data_dir_text,
+                "--task-lifetime",
+                lifetime,
+            ],
+            &[],
+        );
+        assert_eq!(serve.wait(), Some(2), "{lifetime}: {}", serve.stderr());
+        assert!(serve.stderr().contains("--task-lifetime"), "{lifetime}");
+    }
+}

@@ -21,6 +21,10 @@ use super::open_store;
 const FIRST_COMPANY: &str = "acme";
 const FIRST_MEMBER: &str = "owner";
 
+/// Longest `--task-lifetime`: one year. Far larger lifetimes would reach
+/// dates that RFC 3339 cannot write.
+const MAX_TASK_LIFETIME_SECONDS: u64 = 365 * 24 * 60 * 60;
+
 /// How long the runtime waits for blocking store operations after the
 /// server stopped. An operation waiting for the database's write lock can
 /// take up to 10 seconds.
@@ -62,10 +66,10 @@ pub(super) struct ServeArgs {
     /// member over the limit gets 429 Too Many Requests with Retry-After.
     #[arg(long, value_name = "COUNT", default_value_t = WriteRateLimit::default().per_minute, value_parser = clap::value_parser!(u32).range(1..))]
     writes_per_minute: u32,
-    /// Seconds that a task and its token work after the task started.
-    /// After that, the task's routes respond 401 and its snapshot is
-    /// deleted.
-    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TASK_LIFETIME.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    /// Seconds that a task and its token work after the task started, at
+    /// most one year. After that, the task's routes respond 401, and the
+    /// next task start deletes its snapshot.
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TASK_LIFETIME.as_secs(), value_parser = clap::value_parser!(u64).range(1..=MAX_TASK_LIFETIME_SECONDS))]
     task_lifetime: u64,
     /// Tasks that one runner may start at once.
     #[arg(long, value_name = "COUNT", default_value_t = TaskRateLimit::default().burst, value_parser = clap::value_parser!(u32).range(1..))]

@@ -119,6 +119,8 @@ pub enum AppError {
         company: Option<CompanyId>,
         /// The key involved.
         key: Option<SecretKey>,
+        /// The task involved, on the task routes.
+        task: Option<String>,
         /// The cause, boxed because `rusqlite::Error` is large and every
         /// handler result carries this type.
         source: Box<StoreError>,
@@ -146,8 +148,30 @@ impl AppError {
                 operation,
                 company: company.cloned(),
                 key: key.cloned(),
+                task: None,
                 source: Box::new(source),
             },
+        }
+    }
+
+    /// Like [`AppError::from_store`], for a route of the task `task_id`,
+    /// whose ID the log line of a failure then names.
+    pub fn from_task_store(source: StoreError, operation: &'static str, task_id: &str) -> Self {
+        match Self::from_store(source, operation, None, None) {
+            Self::Internal {
+                operation,
+                company,
+                key,
+                source,
+                ..
+            } => Self::Internal {
+                operation,
+                company,
+                key,
+                task: Some(task_id.to_owned()),
+                source,
+            },
+            error => error,
         }
     }
 
@@ -212,6 +236,7 @@ impl IntoResponse for AppError {
             operation,
             company,
             key,
+            task,
             source,
         } = &self
         {
@@ -219,6 +244,7 @@ impl IntoResponse for AppError {
                 operation,
                 company = company.as_ref().map(CompanyId::as_str),
                 key = key.as_ref().map(SecretKey::as_str),
+                task_id = task.as_deref(),
                 error = %display_chain(source.as_ref()),
                 "request failed"
             );

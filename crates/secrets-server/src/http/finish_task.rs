@@ -23,7 +23,7 @@ pub(super) async fn finish_task(
         store.finish_task(&store_task_id, &token)
     })
     .await
-    .map_err(|error| AppError::from_store(error, "finish task", None, None))?;
+    .map_err(|error| AppError::from_task_store(error, "finish task", &task_id))?;
     tracing::info!(task_id = %task_id, company = %company, "task finished");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,7 +1,7 @@
-//! The HTTP layer: the REST API v1 (the dashboard's routes, and the routes
-//! with which runners start tasks and tasks read their secrets), the login
-//! link route and the SPA's static files, on one router, and the accept
-//! loop that serves it.
+//! The HTTP layer: one router and the accept loop that serves it. The
+//! router holds the REST API v1, the login link route and the SPA's static
+//! files. The API has the dashboard's routes, and the routes with which
+//! runners start tasks and tasks read their secrets.
 //!
 //! Handlers parse requests into domain types, call the [`Store`] on the
 //! blocking thread pool and map [`StoreError`]s to responses through

@@ -94,11 +94,11 @@ impl RateLimiter {
         })
     }
 
-    /// Takes one token from the bucket of `member_id` (a runner's ID in a
-    /// limiter of task starts) at time `now`.
-    /// Returns how long to wait until a token is available when the bucket
-    /// is empty.
-    pub fn try_acquire(&self, member_id: i64, now: Instant) -> Result<(), Duration> {
+    /// Takes one token from the bucket of `caller_id` at time `now`: a
+    /// member's ID in a limiter of changes, a runner's ID in a limiter of
+    /// task starts. Returns how long to wait until a token is available
+    /// when the bucket is empty.
+    pub fn try_acquire(&self, caller_id: i64, now: Instant) -> Result<(), Duration> {
         let capacity = f64::from(self.limit.burst);
         let per_second = f64::from(self.limit.per_minute) / 60.0;
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
@@ -106,7 +106,7 @@ impl RateLimiter {
             buckets.retain(|_, bucket| refilled(*bucket, now, per_second, capacity) < capacity);
         }
 
-        let bucket = buckets.entry(member_id).or_insert(Bucket {
+        let bucket = buckets.entry(caller_id).or_insert(Bucket {
             tokens: capacity,
             updated: now,
         });

@@ -21,8 +21,11 @@ pub(super) async fn task_catalog(
     let token = task_token(&headers)?;
     let Path(task_id) = path.map_err(|_| AppError::TaskUnauthorized)?;
 
-    let catalog = run_blocking(&state, move |store| store.task_catalog(&task_id, &token))
-        .await
-        .map_err(|error| AppError::from_store(error, "read task catalog", None, None))?;
+    let store_task_id = task_id.clone();
+    let catalog = run_blocking(&state, move |store| {
+        store.task_catalog(&store_task_id, &token)
+    })
+    .await
+    .map_err(|error| AppError::from_task_store(error, "read task catalog", &task_id))?;
     Ok(Json(catalog))
 }

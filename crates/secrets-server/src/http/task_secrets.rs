@@ -27,7 +27,7 @@ pub(super) async fn task_secrets(
         store.hand_over_secrets(&store_task_id, &token)
     })
     .await
-    .map_err(|error| AppError::from_store(error, "hand over secrets", None, None))?;
+    .map_err(|error| AppError::from_task_store(error, "hand over secrets", &task_id))?;
 
     let (company, secrets) = (&handed_over.company, &handed_over.secrets);
     for unreadable in &secrets.unreadable {
