@@ -12,7 +12,7 @@ use secrets_core::{
 /// Returns the message for the key field, or `None` when the key can be
 /// saved. `is_duplicate` is `true` when the loaded list already has the key.
 pub fn key_message(key: &str, touched: bool, is_duplicate: bool) -> Option<String> {
-    match SecretKey::parse(key) {
+    match SecretKey::parse_new(key) {
         Err(KeyError::Empty) if !touched => None,
         Err(error) => Some(error.to_string()),
         Ok(_) if is_duplicate => Some(DUPLICATE_KEY_MESSAGE.to_owned()),

@@ -18,8 +18,8 @@ use secrets_core::api::{
 };
 use secrets_core::sealed::SealingKey;
 use secrets_core::{
-    group_thousands, limit_reached_message, CompanyId, Description, DescriptionError, SecretKey,
-    SecretValue, DUPLICATE_KEY_MESSAGE, VALUE_MAX_BYTES,
+    group_thousands, limit_reached_message, CompanyId, Description, DescriptionError, KeyError,
+    SecretKey, SecretValue, ValueError, DUPLICATE_KEY_MESSAGE, VALUE_MAX_BYTES,
 };
 use secrets_section::api::{Api, UnsealedSecret};
 use secrets_section::components::{SecretForm, SecretsSection};
@@ -511,6 +511,34 @@ async fn key_input_invalid_character_message() {
     assert_eq!(key.value(), "MY-KEY");
     assert_eq!(form.text("#secret-key-message"), INVALID_KEY_MESSAGE);
     assert_eq!(key.get_attribute("aria-invalid").as_deref(), Some("true"));
+}
+
+#[wasm_bindgen_test]
+async fn reserved_key_message_blocks_save() {
+    let form = mount_form(&[]);
+
+    type_into(&form.key_input(), "bash_env").await;
+    type_into(&form.value_input(), "$(env > /tmp/out)").await;
+
+    assert_eq!(
+        form.text("#secret-key-message"),
+        KeyError::Reserved.to_string()
+    );
+    assert!(form.save_button().disabled());
+}
+
+#[wasm_bindgen_test]
+async fn value_with_nul_message_blocks_save() {
+    let form = mount_form(&[]);
+
+    type_into(&form.key_input(), "API_KEY").await;
+    type_into(&form.value_input(), "ab\0c").await;
+
+    assert_eq!(
+        form.text("#secret-value-message"),
+        ValueError::ContainsNul { position: 3 }.to_string()
+    );
+    assert!(form.save_button().disabled());
 }
 
 #[wasm_bindgen_test]

@@ -135,7 +135,7 @@ pub fn SecretForm(
             .map(|error| error.to_string())
     };
     let can_save = Memo::new(move |_| {
-        let key_is_valid = key.with(|key| SecretKey::parse(key).is_ok()) && !is_duplicate.get();
+        let key_is_valid = key.with(|key| SecretKey::parse_new(key).is_ok()) && !is_duplicate.get();
         let value_is_valid = value.with(|value| validate_value(value).is_ok());
         key_is_valid
             && value_is_valid
@@ -195,7 +195,7 @@ pub fn SecretForm(
         // size on the plaintext, and keep the field as typed in case the
         // save fails. The copy moves into the secret without another copy.
         let parsed = (
-            key.with_untracked(|key| SecretKey::parse(key)),
+            key.with_untracked(|key| SecretKey::parse_new(key)),
             value.with_untracked(|value| {
                 SecretValue::new(Zeroizing::new(value.as_str().to_owned()))
             }),

@@ -16,7 +16,7 @@ use crate::settings::{token_from_env, MEMBER_TOKEN_VARIABLE};
 /// Runs `secrets add`.
 pub fn add(args: AddArgs) -> Result<(), CliError> {
     // Validate everything before the value is read and before any request.
-    let key = SecretKey::parse(&args.key)
+    let key = SecretKey::parse_new(&args.key)
         .map_err(|error| CliError::Usage(format!("invalid key {:?}: {error}", args.key)))?;
     let description = Description::parse(args.description.as_deref().unwrap_or_default())
         .map_err(|error| CliError::Usage(format!("invalid description: {error}")))?;

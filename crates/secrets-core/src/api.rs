@@ -213,7 +213,7 @@ impl ValidationError {
 impl CreateSecretRequest {
     /// Validates every field and returns the secret to store.
     pub fn validate(self) -> Result<NewSecret, ValidationError> {
-        let key = SecretKey::parse(&self.key)?;
+        let key = SecretKey::parse_new(&self.key)?;
         let sealed_value = SealedValue::from_base64(&self.sealed_value)?;
         let description = Description::parse(&self.description)?;
         Ok(NewSecret {

@@ -37,13 +37,146 @@ pub enum KeyError {
         /// Length of the rejected key, in characters.
         length: usize,
     },
+
+    /// The key is valid, but names an environment variable that changes how
+    /// the programs of a task run; see [`SecretKey::is_reserved`].
+    #[error("This key is reserved: as an environment variable it would change how the programs of a task run, like PATH or LD_PRELOAD do. Choose another key.")]
+    Reserved,
 }
+
+/// Environment variables that change how programs run: where they load
+/// code and settings from, which shell code runs first, where traffic goes
+/// and which certificates are trusted. A secret with one of these keys
+/// would let anyone who may add secrets run code in a task and read every
+/// other value of the task, so new secrets may not use them.
+const RESERVED_KEYS: &[&str] = &[
+    // Shells and the process's basics.
+    "BASH_ENV",
+    "BASHOPTS",
+    "CDPATH",
+    "ENV",
+    "GLOBIGNORE",
+    "HOME",
+    "IFS",
+    "LANG",
+    "LANGUAGE",
+    "LOGNAME",
+    "OLDPWD",
+    "PATH",
+    "PROMPT_COMMAND",
+    "PS1",
+    "PS2",
+    "PS3",
+    "PS4",
+    "PWD",
+    "SHELL",
+    "SHELLOPTS",
+    "TERM",
+    "TMPDIR",
+    "TZ",
+    "USER",
+    // Programs that other programs start.
+    "BROWSER",
+    "EDITOR",
+    "LESSCLOSE",
+    "LESSOPEN",
+    "MANPAGER",
+    "PAGER",
+    "SSH_ASKPASS",
+    "SSH_AUTH_SOCK",
+    "VISUAL",
+    // Network traffic and trusted certificates.
+    "ALL_PROXY",
+    "CURL_CA_BUNDLE",
+    "FTP_PROXY",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "REQUESTS_CA_BUNDLE",
+    "SSL_CERT_DIR",
+    "SSL_CERT_FILE",
+    // Language runtimes that load code or options from the environment.
+    "CLASSPATH",
+    "GEM_HOME",
+    "GEM_PATH",
+    "GOFLAGS",
+    "GOPATH",
+    "JAVA_TOOL_OPTIONS",
+    "JDK_JAVA_OPTIONS",
+    "NODE_EXTRA_CA_CERTS",
+    "NODE_OPTIONS",
+    "NODE_PATH",
+    "NODE_TLS_REJECT_UNAUTHORIZED",
+    "PERL5LIB",
+    "PERL5OPT",
+    "PERLLIB",
+    "PYTHONBREAKPOINT",
+    "PYTHONHOME",
+    "PYTHONINSPECT",
+    "PYTHONPATH",
+    "PYTHONSTARTUP",
+    "PYTHONUSERBASE",
+    "PYTHONWARNINGS",
+    "RUBYLIB",
+    "RUBYOPT",
+    "RUSTC_WRAPPER",
+    "RUSTFLAGS",
+    // Git starts programs that these name.
+    "GIT_ASKPASS",
+    "GIT_DIR",
+    "GIT_EDITOR",
+    "GIT_EXEC_PATH",
+    "GIT_EXTERNAL_DIFF",
+    "GIT_PAGER",
+    "GIT_PROXY_COMMAND",
+    "GIT_SSH",
+    "GIT_SSH_COMMAND",
+    "GIT_TEMPLATE_DIR",
+    "GIT_WORK_TREE",
+];
+
+/// Prefixes of reserved keys: the dynamic loader's variables, exported
+/// shell functions, the C library's settings and locales, Git's and npm's
+/// configuration, and the variables that `secrets run` sets itself.
+const RESERVED_PREFIXES: &[&str] = &[
+    "BASH_FUNC_",
+    "DYLD_",
+    "GCONV_",
+    "GIT_CONFIG",
+    "GLIBC_",
+    "LC_",
+    "LD_",
+    "MALLOC_",
+    "NPM_CONFIG_",
+    "SECRETS_",
+];
 
 impl SecretKey {
     /// Validates `text` as a key without changing it.
     pub fn parse(text: &str) -> Result<Self, KeyError> {
         validate_key(text)?;
         Ok(Self(text.to_owned()))
+    }
+
+    /// Validates `text` as the key of a new secret: a valid key that is
+    /// not reserved.
+    pub fn parse_new(text: &str) -> Result<Self, KeyError> {
+        let key = Self::parse(text)?;
+        if key.is_reserved() {
+            return Err(KeyError::Reserved);
+        }
+        Ok(key)
+    }
+
+    /// Returns `true` when the key names an environment variable that
+    /// changes how programs run, such as `PATH`, `BASH_ENV` or
+    /// `LD_PRELOAD`. New secrets may not have such a key, and `secrets run`
+    /// leaves out a stored secret that has one.
+    pub fn is_reserved(&self) -> bool {
+        RESERVED_KEYS.contains(&self.0.as_str())
+            || RESERVED_PREFIXES
+                .iter()
+                .any(|prefix| self.0.starts_with(prefix))
     }
 
     /// Returns the key as text.
@@ -135,6 +268,49 @@ mod tests {
     use super::*;
 
     const INVALID: KeyError = KeyError::InvalidCharacters;
+
+    #[test]
+    fn reserved_keys_rejected_for_new_secrets() {
+        for text in [
+            "PATH",
+            "BASH_ENV",
+            "LD_PRELOAD",
+            "DYLD_INSERT_LIBRARIES",
+            "NODE_OPTIONS",
+            "PYTHONPATH",
+            "HTTPS_PROXY",
+            "GIT_SSH_COMMAND",
+            "GIT_CONFIG_KEY_0",
+            "BASH_FUNC_LS__",
+            "SECRETS_TASK_TOKEN",
+        ] {
+            let key = SecretKey::parse(text).expect("valid characters");
+            assert!(key.is_reserved(), "{text}");
+            assert_eq!(
+                SecretKey::parse_new(text),
+                Err(KeyError::Reserved),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn keys_that_only_resemble_reserved_ones_allowed() {
+        for text in [
+            "PATH_TO_REPORT",
+            "GIT_TOKEN",
+            "NODE_ENV",
+            "PYTHON_API_KEY",
+            "HOME_URL",
+            "LDAP_PASSWORD",
+            "SECRET",
+        ] {
+            assert_eq!(
+                SecretKey::parse_new(text).map(|key| key.as_str().to_owned()),
+                Ok(text.to_owned())
+            );
+        }
+    }
 
     #[test]
     fn key_valid_examples() {

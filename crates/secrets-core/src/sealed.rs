@@ -11,7 +11,9 @@
 
 use std::fmt;
 
-use base64::engine::general_purpose::STANDARD;
+use base64::alphabet;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
 use zeroize::Zeroizing;
 
@@ -27,6 +29,19 @@ pub const SEALED_BOX_OVERHEAD: usize = 48;
 
 /// Largest sealed value: a value of [`VALUE_MAX_BYTES`], sealed.
 pub const SEALED_VALUE_MAX_BYTES: usize = VALUE_MAX_BYTES + SEALED_BOX_OVERHEAD;
+
+/// Decoding config of sealed values: padding optional, because some
+/// libraries (libsodium.js by default) leave it out.
+const DECODE_CONFIG: GeneralPurposeConfig =
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+
+/// Standard base64, with or without padding.
+const STANDARD_ANY_PADDING: GeneralPurpose =
+    GeneralPurpose::new(&alphabet::STANDARD, DECODE_CONFIG);
+
+/// URL-safe base64, with or without padding.
+const URL_SAFE_ANY_PADDING: GeneralPurpose =
+    GeneralPurpose::new(&alphabet::URL_SAFE, DECODE_CONFIG);
 
 /// A company's public key, which clients seal values to, with the key id
 /// that a create request names.
@@ -73,9 +88,10 @@ impl SealingKey {
         let sealed = self
             .public_key
             .seal(&mut crypto_box::aead::OsRng, value.expose().as_bytes())
-            // Sealing fails only when the random number generator does,
-            // and then no value can be protected at all.
-            .expect("the random number generator works");
+            // In crypto_box 0.9.1 the error comes only from XSalsa20-Poly1305,
+            // which rejects plaintexts of 256 GiB and more; a value has at
+            // most 32 KiB. A failing random number generator panics inside.
+            .expect("a value of at most 32 KiB can be sealed");
         SealedValue(sealed)
     }
 }
@@ -127,18 +143,21 @@ impl SealedValue {
         }
     }
 
-    /// Decodes standard base64 (with padding) and checks the length.
+    /// Decodes base64, standard or URL-safe, with or without padding, and
+    /// checks the length.
     pub fn from_base64(text: &str) -> Result<Self, SealedValueError> {
         // Reject before decoding what cannot fit, so that a huge body
-        // costs no large allocation.
-        if text.len() > SEALED_VALUE_MAX_BYTES.div_ceil(3) * 4 {
-            let bytes = text.len() / 4 * 3;
+        // costs no large allocation. Every 4 characters without padding
+        // hold 3 bytes.
+        let unpadded = text.trim_end_matches('=').len();
+        if unpadded > SEALED_VALUE_MAX_BYTES.div_ceil(3) * 4 {
             return Err(SealedValueError::TooLarge {
-                bytes: bytes.saturating_sub(SEALED_BOX_OVERHEAD),
+                bytes: (unpadded * 3 / 4).saturating_sub(SEALED_BOX_OVERHEAD),
             });
         }
-        let bytes = STANDARD
+        let bytes = STANDARD_ANY_PADDING
             .decode(text)
+            .or_else(|_| URL_SAFE_ANY_PADDING.decode(text))
             .map_err(|_| SealedValueError::NotSealed)?;
         Self::from_bytes(bytes)
     }
@@ -255,6 +274,34 @@ mod tests {
             SealedValue::from_base64("not base64!"),
             Err(SealedValueError::NotSealed)
         );
+    }
+
+    #[test]
+    fn base64_of_any_common_variant_decodes() {
+        use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+
+        // 50 bytes, so the text needs padding and, at byte 0xfb, contains
+        // characters that differ between the two alphabets.
+        let bytes: Vec<u8> = (0..50).map(|index| 0xfb_u8.wrapping_add(index)).collect();
+        for engine in [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD] {
+            let text = engine.encode(&bytes);
+            let decoded = SealedValue::from_base64(&text).expect("decodes");
+            assert_eq!(decoded.as_bytes(), &bytes[..], "{text}");
+        }
+    }
+
+    #[test]
+    fn too_large_reports_the_exact_size() {
+        for sealed_bytes in [SEALED_VALUE_MAX_BYTES + 2, SEALED_VALUE_MAX_BYTES + 30] {
+            let text = STANDARD.encode(vec![7u8; sealed_bytes]);
+            assert_eq!(
+                SealedValue::from_base64(&text),
+                Err(SealedValueError::TooLarge {
+                    bytes: sealed_bytes - SEALED_BOX_OVERHEAD
+                }),
+                "{sealed_bytes}"
+            );
+        }
     }
 
     #[test]

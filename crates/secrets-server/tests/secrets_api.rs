@@ -137,6 +137,16 @@ async fn create_invalid_key_not_folded() {
     .await;
     let response = server.create(&token, "acme", &with_key("")).await;
     assert_error(response, 422, "invalid_key", "Enter a key.").await;
+    for reserved in ["PATH", "BASH_ENV", "LD_PRELOAD", "SECRETS_TASK_TOKEN"] {
+        let response = server.create(&token, "acme", &with_key(reserved)).await;
+        assert_error(
+            response,
+            422,
+            "invalid_key",
+            &secrets_core::KeyError::Reserved.to_string(),
+        )
+        .await;
+    }
 
     assert!(server.keys(&token, "acme").await.is_empty());
 }
