@@ -30,7 +30,8 @@ pub fn add(args: AddArgs) -> Result<(), CliError> {
     // Read and check the value.
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprintln!(
+        let _ = writeln!(
+            std::io::stderr(),
             "secrets: reading the value of {key} from standard input; end it with Ctrl-D \
              (a line break that you type becomes part of the value)"
         );
@@ -140,7 +141,7 @@ fn count_rest(reader: &mut impl Read) -> Result<usize, CliError> {
 }
 
 fn read_failed(error: std::io::Error) -> CliError {
-    CliError::Usage(format!(
+    CliError::Io(format!(
         "reading the value from standard input failed: {error}"
     ))
 }

@@ -12,6 +12,7 @@ use secrets_core::api::{
 };
 use secrets_core::CompanyId;
 use serde::de::DeserializeOwned;
+use serde_json::error::Category;
 use zeroize::Zeroizing;
 
 use crate::error::{printable, CliError};
@@ -46,9 +47,40 @@ pub enum ApiError {
     #[error("cannot reach the server: {0}. Check --server or SECRETS_SERVER.")]
     Unreachable(String),
 
+    /// The server redirected the request, which this client does not
+    /// follow.
+    #[error("{}", redirect_message(*status, location.as_deref(), base_url.as_deref()))]
+    Redirected {
+        /// The HTTP status, 300 to 399.
+        status: u16,
+        /// The `Location` header, made printable, if the response had one.
+        location: Option<String>,
+        /// The base URL that the location implies, when it ends with the
+        /// path of the request.
+        base_url: Option<String>,
+    },
+
     /// The response is not what this endpoint returns.
     #[error("the server sent an invalid response: {0}")]
     InvalidResponse(String),
+}
+
+/// Returns the message of [`ApiError::Redirected`].
+fn redirect_message(status: u16, location: Option<&str>, base_url: Option<&str>) -> String {
+    match (location, base_url) {
+        (Some(location), Some(base_url)) => format!(
+            "the server redirected the request (HTTP {status}) to {location}. Pass {base_url} \
+             with --server or SECRETS_SERVER."
+        ),
+        (Some(location), None) => format!(
+            "the server redirected the request (HTTP {status}) to {location}. Pass the base URL \
+             of the server at that location with --server or SECRETS_SERVER."
+        ),
+        (None, _) => format!(
+            "the server returned a redirect (HTTP {status}) without a Location header. Check \
+             --server or SECRETS_SERVER."
+        ),
+    }
 }
 
 impl From<ApiError> for CliError {
@@ -67,8 +99,8 @@ impl ApiError {
     }
 }
 
-/// A connection to one server.
-#[derive(Debug)]
+/// A connection to one server. Clones share the connection pool.
+#[derive(Debug, Clone)]
 pub struct Client {
     agent: ureq::Agent,
     base_url: String,
@@ -81,7 +113,14 @@ impl Client {
         let agent = ureq::AgentBuilder::new()
             .timeout_connect(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
-            // A redirect could send the token to another host.
+            // Following redirects, ureq 2.12 turns a POST that gets a 301,
+            // 302 or 303 into a GET without the body, and returns a 307 or
+            // 308 of a POST unfollowed, as a success. A task start, a task
+            // finish or a new secret must not silently become another
+            // request or be skipped. (The token would not leak, because
+            // ureq drops the Authorization header on every redirect by
+            // default.) So `read_body` rejects every 3xx and names its
+            // Location.
             .redirects(0)
             .user_agent(concat!("secrets/", env!("CARGO_PKG_VERSION")))
             .build();
@@ -99,26 +138,26 @@ impl Client {
         company: &CompanyId,
         runner_token: &str,
     ) -> Result<StartedTask, ApiError> {
-        let request = self.request("POST", &paths::tasks(company), runner_token);
-        read_json(request.send_bytes(b"{}"))
+        let body = self.send("POST", &paths::tasks(company), runner_token, Some(b"{}"))?;
+        parse_json(&body)
     }
 
     /// Returns a task's secrets, with their values.
     pub fn task_secrets(&self, task_id: &str, task_token: &str) -> Result<TaskSecrets, ApiError> {
-        let request = self.request("GET", &paths::task_secrets(task_id), task_token);
-        read_json(request.call())
+        let body = self.send("GET", &paths::task_secrets(task_id), task_token, None)?;
+        parse_json(&body)
     }
 
     /// Returns a task's catalog: keys and descriptions.
     pub fn task_catalog(&self, task_id: &str, task_token: &str) -> Result<TaskCatalog, ApiError> {
-        let request = self.request("GET", &paths::task_catalog(task_id), task_token);
-        read_json(request.call())
+        let body = self.send("GET", &paths::task_catalog(task_id), task_token, None)?;
+        parse_json(&body)
     }
 
     /// Finishes a task, which ends its token.
     pub fn finish_task(&self, task_id: &str, task_token: &str) -> Result<(), ApiError> {
-        let request = self.request("POST", &paths::task_finish(task_id), task_token);
-        read_body(request.send_bytes(b"")).map(drop)
+        self.send("POST", &paths::task_finish(task_id), task_token, Some(b""))
+            .map(drop)
     }
 
     /// Returns the key that values of `company` are sealed to.
@@ -127,8 +166,8 @@ impl Client {
         company: &CompanyId,
         member_token: &str,
     ) -> Result<PublicKeyResponse, ApiError> {
-        let request = self.request("GET", &paths::public_key(company), member_token);
-        read_json(request.call())
+        let body = self.send("GET", &paths::public_key(company), member_token, None)?;
+        parse_json(&body)
     }
 
     /// Returns the keys and descriptions of the company's secrets.
@@ -137,8 +176,8 @@ impl Client {
         company: &CompanyId,
         member_token: &str,
     ) -> Result<SecretList, ApiError> {
-        let request = self.request("GET", &paths::secrets(company), member_token);
-        read_json(request.call())
+        let body = self.send("GET", &paths::secrets(company), member_token, None)?;
+        parse_json(&body)
     }
 
     /// Adds a secret whose value is sealed in `secret`.
@@ -149,41 +188,90 @@ impl Client {
         secret: &CreateSecretRequest,
     ) -> Result<(), ApiError> {
         let body = serde_json::to_vec(secret).expect("a create request serializes");
-        let request = self.request("POST", &paths::secrets(company), member_token);
-        read_body(request.send_bytes(&body)).map(drop)
+        self.send("POST", &paths::secrets(company), member_token, Some(&body))
+            .map(drop)
     }
 
-    fn request(&self, method: &str, path: &str, token: &str) -> ureq::Request {
+    /// Sends a request to the endpoint at `path`, with `body` or, when it
+    /// is `None`, without one, and returns the body of a 2xx response.
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<&[u8]>,
+    ) -> Result<Zeroizing<Vec<u8>>, ApiError> {
         let authorization = Zeroizing::new(format!("Bearer {token}"));
-        // NOTE: ureq copies the header into its own request, which is not
-        // zeroed when it is dropped.
-        self.agent
+        // NOTE: ureq copies the header into its own request, and ureq and
+        // rustls buffer the response (a task's values included) in their
+        // own read and TLS buffers. None of these copies is zeroed when it
+        // is dropped.
+        let request = self
+            .agent
             .request(method, &format!("{}{path}", self.base_url))
             .set("Authorization", &authorization)
             .set("Content-Type", "application/json")
-            .set("Accept", "application/json")
+            .set("Accept", "application/json");
+        let response = match body {
+            Some(body) => request.send_bytes(body),
+            None => request.call(),
+        };
+        read_body(response, path)
     }
 }
 
-/// Reads a successful response's body as JSON of type `T`.
-fn read_json<T: DeserializeOwned>(
-    response: Result<ureq::Response, ureq::Error>,
-) -> Result<T, ApiError> {
-    let body = read_body(response)?;
+/// Parses a response body as JSON of type `T`. The error names only the
+/// kind of problem and where it is: for a value of the wrong type,
+/// serde_json's message quotes the value, which may be a secret's.
+fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     // NOTE: serde_json copies a string with escapes (a value with a line
     // break, for example) into a scratch buffer that is not zeroed.
-    serde_json::from_slice(&body).map_err(|error| {
-        ApiError::InvalidResponse(format!("the body is not the expected JSON ({error})"))
+    serde_json::from_slice(body).map_err(|error| {
+        let problem = match error.classify() {
+            Category::Io => "a read error",
+            Category::Syntax => "invalid JSON",
+            Category::Data => "a missing field or a value of the wrong type",
+            Category::Eof => "an unexpected end",
+        };
+        ApiError::InvalidResponse(format!(
+            "the body is not the expected JSON: {problem} at line {}, column {}",
+            error.line(),
+            error.column()
+        ))
     })
 }
 
-/// Reads a successful response's body, or turns an error response into
-/// [`ApiError::Rejected`].
+/// Reads the body of a 2xx response to the request of `path`, or turns
+/// any other response into an error.
 fn read_body(
     response: Result<ureq::Response, ureq::Error>,
+    path: &str,
 ) -> Result<Zeroizing<Vec<u8>>, ApiError> {
     match response {
-        Ok(response) => read_zeroizing(response.into_reader()),
+        Ok(response) if (200..300).contains(&response.status()) => {
+            read_zeroizing(response.into_reader())
+        }
+        Ok(response) if (300..400).contains(&response.status()) => {
+            let location = response.header("Location").map(printable);
+            let base_url = location
+                .as_deref()
+                .and_then(|location| location.strip_suffix(path))
+                .filter(|base_url| {
+                    base_url.starts_with("https://") || base_url.starts_with("http://")
+                })
+                .map(str::to_owned);
+            Err(ApiError::Redirected {
+                status: response.status(),
+                location,
+                base_url,
+            })
+        }
+        // ureq returns statuses of 400 and up as errors, so only a 1xx
+        // status ends here. This client sends no `Expect: 100-continue`.
+        Ok(response) => Err(ApiError::InvalidResponse(format!(
+            "unexpected HTTP status {}",
+            response.status()
+        ))),
         Err(ureq::Error::Status(status, response)) => {
             let body = read_zeroizing(response.into_reader()).unwrap_or_default();
             let (code, message) = match serde_json::from_slice::<ErrorBody>(&body) {
@@ -238,6 +326,101 @@ fn read_zeroizing(mut reader: impl Read) -> Result<Zeroizing<Vec<u8>>, ApiError>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_server::{scripted_server, Reply};
+    use std::net::TcpListener;
+
+    #[test]
+    fn redirects_are_reported_not_followed() {
+        // The redirects point here, and no request may arrive.
+        let target = TcpListener::bind("127.0.0.1:0").expect("bind");
+        target.set_nonblocking(true).expect("non-blocking");
+        let target_url = format!("http://{}", target.local_addr().expect("address"));
+        let company = CompanyId::parse("acme").expect("valid company");
+        let tasks_location = format!("{target_url}{}", paths::tasks(&company));
+        let secrets_location = format!("{target_url}{}", paths::secrets(&company));
+        let (base_url, received) = scripted_server(vec![
+            Reply::redirect(301, tasks_location.clone()),
+            Reply::redirect(302, tasks_location.clone()),
+            Reply::redirect(307, tasks_location),
+            Reply::redirect(302, secrets_location),
+        ]);
+        let client = Client::new(base_url);
+
+        for status in [301, 302, 307] {
+            let error = client
+                .start_task(&company, "runner-token")
+                .expect_err("redirect");
+            assert!(
+                matches!(error, ApiError::Redirected { status: s, .. } if s == status),
+                "{error}"
+            );
+            let message = error.to_string();
+            assert!(
+                message.contains(&format!("(HTTP {status}) to {target_url}/api/v1/")),
+                "{message}"
+            );
+            assert!(
+                message.contains(&format!("Pass {target_url} with --server")),
+                "{message}"
+            );
+        }
+        let error = client
+            .list_secrets(&company, "member-token")
+            .expect_err("redirect");
+        assert!(
+            matches!(error, ApiError::Redirected { status: 302, .. }),
+            "{error}"
+        );
+
+        // Each request was sent once, as it was made.
+        let received = received.lock().expect("lock");
+        let requests: Vec<(&str, &str)> = received
+            .iter()
+            .map(|request| (request.request_line.as_str(), request.body.as_str()))
+            .collect();
+        assert_eq!(
+            requests,
+            [
+                ("POST /api/v1/companies/acme/tasks HTTP/1.1", "{}"),
+                ("POST /api/v1/companies/acme/tasks HTTP/1.1", "{}"),
+                ("POST /api/v1/companies/acme/tasks HTTP/1.1", "{}"),
+                ("GET /api/v1/companies/acme/secrets HTTP/1.1", ""),
+            ]
+        );
+        assert!(target.accept().is_err(), "a redirect was followed");
+    }
+
+    #[test]
+    fn redirect_message_without_base_url() {
+        let relative = redirect_message(308, Some("/elsewhere"), None);
+        assert_eq!(
+            relative,
+            "the server redirected the request (HTTP 308) to /elsewhere. Pass the base URL of \
+             the server at that location with --server or SECRETS_SERVER."
+        );
+        let missing = redirect_message(302, None, None);
+        assert!(missing.contains("without a Location header"), "{missing}");
+    }
+
+    #[test]
+    fn parse_json_hides_mismatched_values() {
+        let body = br#"{"secrets":"canary-value-4"}"#;
+        let error = parse_json::<TaskSecrets>(body).expect_err("wrong type");
+        assert_eq!(
+            error.to_string(),
+            "the server sent an invalid response: the body is not the expected JSON: a missing \
+             field or a value of the wrong type at line 1, column 27"
+        );
+
+        let body = br#"{"secrets":[{"key":"K","description":"","value":canary}]}"#;
+        let error = parse_json::<TaskSecrets>(body).expect_err("invalid JSON");
+        let message = error.to_string();
+        assert!(
+            message.contains("invalid JSON at line 1, column 49"),
+            "{message}"
+        );
+        assert!(!message.contains("canary"), "{message}");
+    }
 
     #[test]
     fn read_zeroizing_reads_large_bodies() {

@@ -60,7 +60,7 @@ pub fn catalog(args: CatalogArgs) -> Result<(), CliError> {
     stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
-        .map_err(|error| CliError::Usage(format!("writing to standard output failed: {error}")))
+        .map_err(|error| CliError::Io(format!("writing to standard output failed: {error}")))
 }
 
 /// Formats the catalog as JSON, one document followed by a newline.

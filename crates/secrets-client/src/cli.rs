@@ -19,7 +19,8 @@ Environment variables:
   SECRETS_TASK_TOKEN     `secrets catalog` lists the task's secrets
 
 Exit status: 2 for invalid arguments or input, 1 when the server rejects a
-request or cannot be reached. `secrets run` exits with its command's status.";
+request or cannot be reached, or when reading or writing on this machine
+fails. `secrets run` exits with its command's status.";
 
 /// The `secrets` command line.
 #[derive(Debug, Parser)]
@@ -59,21 +60,36 @@ is replaced by `[masked KEY]`, and so are these forms of it:
   - standard and URL-safe base64, with or without padding, also as part of
     a longer base64 text such as an HTTP Basic credential (for values of
     about 6 bytes or more);
+  - standard base64 broken into lines of 76 characters, as GNU base64
+    writes it, or of 64, as PEM does, with \\n line breaks (for values of
+    more than 57 or 48 bytes);
   - percent-encoding as encodeURIComponent, RFC 3986 or HTML forms write it,
     with upper- or lower-case hex digits and a space as %20 or +;
   - the escaped text inside a JSON string, with or without \\u escapes for
     non-ASCII characters.
+A value with ASCII whitespace around it (a final newline, for example) is
+also masked without that whitespace, in all the forms above, as long as 3
+bytes or more remain.
 The task token is masked as `[masked SECRETS_TASK_TOKEN]`. Values of 1 or 2
-bytes are NOT masked, because such short text occurs everywhere. A value
-that the command changes in any other way (a part of it, hex, compression,
-encryption) is not recognized, so masking is a safety net, not a guarantee.
+bytes are NOT masked, because such short text occurs everywhere. The limit
+counts bytes of UTF-8, not characters: a value of one 2-byte character,
+such as é, is not masked, and a value of one 3- or 4-byte character, such
+as € or 😀, is. A value that the command changes in any other way (a part
+of it, hex, compression, encryption) is not recognized, so masking is a
+safety net, not a guarantee.
 Output passes through as it arrives; only an end that could be the start of
-a value waits for the next bytes. Standard input is passed to the command.
+a value waits for the next bytes. If a process that the command started
+keeps the output open after the command exits, the output is cut after a
+wait of up to 2 seconds per stream, and such a waiting end is dropped.
+Standard input is passed to the command.
 
 Exit status: the command's; 128+N when signal N ended it; 127 when the
 command is not found, 126 when it cannot be executed; 1 when the task could
-not be started; 2 for invalid arguments. SIGINT, SIGTERM and SIGHUP are
-passed on to the command. The task is finished when the command ends, for
+not be started or a local operation failed; 2 for invalid arguments.
+SIGINT, SIGTERM, SIGHUP and SIGQUIT are passed on to the command, unless
+the terminal sent them to the command as well (Ctrl-C, Ctrl-\\). A signal
+that another process sends to the whole process group (kill -TERM -PGID)
+reaches the command twice. The task is finished when the command ends, for
 whatever reason, and then its token no longer works.";
 
 /// Arguments of `secrets run`.
@@ -192,6 +208,14 @@ mod tests {
             .render_long_help()
             .to_string();
         assert!(help.contains("1 or 2\nbytes are NOT masked"), "{help}");
+        assert!(help.contains("one 3- or 4-byte character"), "{help}");
+        assert!(
+            help.contains("also masked without that whitespace"),
+            "{help}"
+        );
+        assert!(help.contains("lines of 76 characters"), "{help}");
+        assert!(help.contains("SIGQUIT"), "{help}");
+        assert!(help.contains("reaches the command twice"), "{help}");
         assert!(help.contains("SECRETS_RUNNER_TOKEN"), "{help}");
     }
 

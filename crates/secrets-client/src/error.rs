@@ -13,6 +13,11 @@ pub enum CliError {
     #[error("{0}")]
     Server(String),
 
+    /// An operation on this machine failed: catching signals, waiting for
+    /// the command, or reading or writing a standard stream.
+    #[error("{0}")]
+    Io(String),
+
     /// The command of `secrets run` could not start.
     #[error("{message}")]
     Command {
@@ -26,11 +31,12 @@ pub enum CliError {
 
 impl CliError {
     /// Returns the exit status for the error: 2 for usage and input
-    /// errors, as clap uses for invalid arguments, 1 for server errors.
+    /// errors, as clap uses for invalid arguments, 1 for server and local
+    /// I/O errors.
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Usage(_) => 2,
-            Self::Server(_) => 1,
+            Self::Server(_) | Self::Io(_) => 1,
             Self::Command { code, .. } => *code,
         }
     }
@@ -55,6 +61,7 @@ mod tests {
     fn exit_codes_by_kind() {
         assert_eq!(CliError::Usage("x".to_owned()).exit_code(), 2);
         assert_eq!(CliError::Server("x".to_owned()).exit_code(), 1);
+        assert_eq!(CliError::Io("x".to_owned()).exit_code(), 1);
     }
 
     #[test]

@@ -16,7 +16,10 @@ mod error;
 mod masking;
 mod run;
 mod settings;
+#[cfg(test)]
+mod test_server;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -33,7 +36,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            eprintln!("secrets: {error}");
+            // A closed stderr must not turn the error into a panic.
+            let _ = writeln!(std::io::stderr(), "secrets: {error}");
             ExitCode::from(error.exit_code())
         }
     }

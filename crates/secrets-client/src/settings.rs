@@ -1,6 +1,8 @@
 //! The settings that every command shares: the server URL, the company and
 //! the credentials, from flags or environment variables.
 
+use std::io::Write;
+
 use clap::Args;
 use secrets_core::CompanyId;
 use zeroize::Zeroizing;
@@ -42,7 +44,8 @@ impl ServerArgs {
         };
         let url = parse_base_url(url)?;
         if is_unencrypted_remote(&url) {
-            eprintln!(
+            let _ = writeln!(
+                std::io::stderr(),
                 "secrets: warning: {url} uses http, so tokens and values travel unencrypted. \
                  Use https."
             );

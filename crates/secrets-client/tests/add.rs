@@ -2,14 +2,15 @@
 //! server, and the retry after a stale public key against a scripted one.
 
 mod common;
+#[path = "../src/test_server.rs"]
+mod test_server;
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use common::{run, run_with_stdin, Server, COMPANY};
+use test_server::{scripted_server, Reply};
 
 /// Runs `secrets add KEY` against `base_url` with `value` on stdin and a
 /// member token that only scripted servers accept.
@@ -123,53 +124,26 @@ fn catalog_without_token_is_usage_error() {
     assert!(stderr.contains("SECRETS_TOKEN is not set."), "{stderr}");
 }
 
-/// One request that the scripted server received.
-#[derive(Debug, Clone)]
-struct Received {
-    request_line: String,
-    body: String,
-}
+#[test]
+fn catalog_reports_closed_stdout() {
+    let server = Server::start();
+    server.add("API_KEY", b"value", "");
 
-/// Serves `responses` in order, one per connection, and records each
-/// request.
-fn scripted_server(responses: Vec<(u16, String)>) -> (String, Arc<Mutex<Vec<Received>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let base_url = format!("http://{}", listener.local_addr().expect("address"));
-    let received = Arc::new(Mutex::new(Vec::new()));
-    let recorder = Arc::clone(&received);
-    std::thread::spawn(move || {
-        for (status, body) in responses {
-            let (stream, _) = listener.accept().expect("accept");
-            let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
-            let mut request_line = String::new();
-            reader.read_line(&mut request_line).expect("request line");
-            let mut length = 0;
-            loop {
-                let mut header = String::new();
-                reader.read_line(&mut header).expect("header");
-                if header == "\r\n" {
-                    break;
-                }
-                if let Some(value) = header.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = value.trim().parse().expect("length");
-                }
-            }
-            let mut request_body = vec![0; length];
-            reader.read_exact(&mut request_body).expect("body");
-            recorder.lock().expect("lock").push(Received {
-                request_line: request_line.trim().to_owned(),
-                body: String::from_utf8(request_body).expect("UTF-8 body"),
-            });
-            let response = format!(
-                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n\
-                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let mut stream = stream;
-            stream.write_all(response.as_bytes()).expect("respond");
-        }
-    });
-    (base_url, received)
+    let mut command = server.client(&["catalog"]);
+    command.env("SECRETS_TOKEN", &server.member_token);
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let output = command
+        .stdin(std::process::Stdio::null())
+        .stdout(writer)
+        .output()
+        .expect("run secrets catalog");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("secrets: writing to standard output failed: "),
+        "{stderr}"
+    );
 }
 
 fn public_key_body(key_id: &str) -> String {
@@ -185,10 +159,10 @@ fn add_retries_after_stale_public_key() {
         "message": "The company's public key has changed."
     });
     let (base_url, received) = scripted_server(vec![
-        (200, public_key_body("old-key")),
-        (409, stale.to_string()),
-        (200, public_key_body("new-key")),
-        (201, "{}".to_owned()),
+        Reply::json(200, public_key_body("old-key")),
+        Reply::json(409, stale.to_string()),
+        Reply::json(200, public_key_body("new-key")),
+        Reply::json(201, "{}"),
     ]);
 
     let output = add_with_server(&base_url, "API_KEY", b"canary-value-9");
@@ -221,14 +195,32 @@ fn add_retries_after_stale_public_key() {
 fn add_stops_after_second_stale_key() {
     let stale = serde_json::json!({ "code": "stale_public_key", "message": "Changed." });
     let (base_url, received) = scripted_server(vec![
-        (200, public_key_body("k1")),
-        (409, stale.to_string()),
-        (200, public_key_body("k2")),
-        (409, stale.to_string()),
+        Reply::json(200, public_key_body("k1")),
+        Reply::json(409, stale.to_string()),
+        Reply::json(200, public_key_body("k2")),
+        Reply::json(409, stale.to_string()),
     ]);
     let output = add_with_server(&base_url, "API_KEY", b"value");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("HTTP 409"), "{stderr}");
     assert_eq!(received.lock().expect("lock").len(), 4);
+}
+
+#[test]
+fn add_reports_redirect() {
+    // Nothing listens on port 1, so a redirect that was followed fails.
+    let location = "http://127.0.0.1:1/api/v1/companies/acme/public-key";
+    let (base_url, received) = scripted_server(vec![Reply::redirect(308, location.to_owned())]);
+    let output = add_with_server(&base_url, "API_KEY", b"value");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "secrets: the server redirected the request (HTTP 308) to {location}. Pass \
+             http://127.0.0.1:1 with --server or SECRETS_SERVER.\n"
+        )
+    );
+    assert_eq!(received.lock().expect("lock").len(), 1);
 }

@@ -240,6 +240,49 @@ fn run_masks_values_and_encodings() {
 }
 
 #[test]
+fn run_masks_value_without_trailing_newline() {
+    let server = Server::start();
+    server.add("TRIMMED", b"trimmed value/1\n", "");
+    let standard = STANDARD.encode("trimmed value/1");
+    let component = "trimmed%20value%2F1";
+
+    // `${TRIMMED%?}` removes the value's last character, its newline. A
+    // newline right after it would make the whole value, so `;` follows.
+    let script = r#"printf 'raw=%s;\n' "${TRIMMED%?}"
+        printf 'base64=%s\n' "$(printf %s "${TRIMMED%?}" | base64)"
+        printf 'component=%s\n' "$1""#;
+    let output = run(run_script(&server, script, &[component]));
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        stdout,
+        "raw=[masked TRIMMED];\n\
+         base64=[masked TRIMMED]\n\
+         component=[masked TRIMMED]\n"
+    );
+    assert!(!stdout.contains("trimmed value"), "{stdout}");
+    assert!(!stdout.contains(&standard), "{stdout}");
+}
+
+#[test]
+fn run_masks_line_wrapped_base64() {
+    let server = Server::start();
+    // 88 bytes, whose base64 of 120 characters takes two lines at 76
+    // columns and two at 64.
+    let pem = "-----BEGIN PRIVATE KEY-----\nMIIBVgIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n";
+    server.add("PEM", pem.as_bytes(), "");
+
+    let script = r#"printf %s "$PEM" | base64
+        printf %s "$PEM" | base64 -w 64
+        printf %s "${PEM%?}" | base64
+        printf %s "${PEM%?}" | base64 -w 64"#;
+    let output = run(run_script(&server, script, &[]));
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(stdout, "[masked PEM]\n".repeat(4));
+}
+
+#[test]
 fn run_passes_other_output_unchanged() {
     let server = Server::start();
     server.add("MASKED", b"a value that random bytes do not contain", "");
@@ -297,6 +340,7 @@ fn run_passes_signals_and_finishes() {
         (Signal::SIGTERM, "trap 'exit 7' TERM", 7),
         (Signal::SIGINT, "trap 'exit 8' INT", 8),
         (Signal::SIGHUP, "trap 'exit 9' HUP", 9),
+        (Signal::SIGQUIT, "trap 'exit 10' QUIT", 10),
         (Signal::SIGTERM, "", 128 + 15),
     ];
     for (index, (signal, trap, expected)) in cases.into_iter().enumerate() {
@@ -316,6 +360,32 @@ fn run_passes_signals_and_finishes() {
         assert!(started.elapsed() < Duration::from_secs(10));
         assert_finished(&server, &ids);
     }
+}
+
+#[test]
+fn run_survives_closed_stderr() {
+    let server = Server::start();
+    server.add("INHERITED", b"from-the-task", "");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let ids = dir.path().join("ids");
+
+    // The secret replaces an inherited variable, so `secrets run` writes a
+    // warning to its stderr, a pipe whose reader is gone.
+    let mut command = run_script(
+        &server,
+        &format!("{WRITE_TASK_IDS}\nexit 3"),
+        &[ids.to_str().expect("UTF-8 path")],
+    );
+    command.env("INHERITED", "from-the-parent");
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let output = command
+        .stdin(Stdio::null())
+        .stderr(writer)
+        .output()
+        .expect("run secrets run");
+    assert_eq!(output.status.code(), Some(3));
+    assert_finished(&server, &ids);
 }
 
 #[test]

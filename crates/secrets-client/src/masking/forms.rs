@@ -1,5 +1,7 @@
 //! The encoded forms of a value that the masker looks for: the value itself,
-//! its base64 and its percent-encoded and JSON-escaped text.
+//! its base64, also wrapped into lines, and its percent-encoded and
+//! JSON-escaped text, and the same for the value without the ASCII
+//! whitespace around it.
 //!
 //! A command may print a value as it came, but also inside a URL, an HTTP
 //! `Authorization: Basic` header or a JSON document. Each function here
@@ -7,22 +9,50 @@
 //! them. Forms that equal the value, or each other, are removed by the
 //! caller.
 
+use std::io::Write as _;
+
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use zeroize::Zeroizing;
+
+use super::MIN_MASKED_BYTES;
 
 /// Minimum length, in base64 characters, of the part of a value's base64
 /// that is looked for inside a longer base64 text. Shorter parts would
 /// also match unrelated base64 text too often.
 const EMBEDDED_BASE64_MIN_CHARS: usize = 8;
 
+/// Line lengths at which programs wrap base64: 76 characters for GNU
+/// `base64` and MIME, 64 for PEM and `openssl base64`.
+const BASE64_LINE_CHARS: [usize; 2] = [76, 64];
+
 /// Returns every form of `value` that the masker looks for, the value
 /// itself first. The list may contain duplicates.
+///
+/// When `value` has ASCII whitespace around it, the forms of the trimmed
+/// text follow, as long as that text has at least [`MIN_MASKED_BYTES`]
+/// bytes: `secrets add KEY < file` stores the file's final newline, and
+/// programs strip it before they use the value. Trimming both sides also
+/// covers a program that trims one side only, because its text and that
+/// text's percent-encoded and JSON forms contain the forms of the trimmed
+/// text. Its base64 contains the embedded base64 of the trimmed text, see
+/// [`embedded_base64`], except when it is wrapped into lines.
 pub fn encoded_forms(value: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
-    let mut forms = vec![Zeroizing::new(value.to_vec())];
-    forms.extend(base64_forms(value));
-    forms.extend(percent_forms(value));
-    if let Ok(text) = std::str::from_utf8(value) {
+    let mut forms = forms_of(value);
+    let trimmed = value.trim_ascii();
+    if trimmed.len() != value.len() && trimmed.len() >= MIN_MASKED_BYTES {
+        forms.extend(forms_of(trimmed));
+    }
+    forms
+}
+
+/// Returns `text` itself and all its encoded forms.
+fn forms_of(text: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
+    let mut forms = vec![Zeroizing::new(text.to_vec())];
+    forms.extend(base64_forms(text));
+    forms.extend(wrapped_base64_forms(text));
+    forms.extend(percent_forms(text));
+    if let Ok(text) = std::str::from_utf8(text) {
         forms.push(json_escaped(text, false));
         forms.push(json_escaped(text, true));
     }
@@ -76,6 +106,30 @@ fn embedded_base64(value: &[u8], offset: usize) -> Zeroizing<Vec<u8>> {
     shifted.extend_from_slice(value);
     let encoded = Zeroizing::new(STANDARD_NO_PAD.encode(&*shifted).into_bytes());
     Zeroizing::new(encoded[first_char..end_char].to_vec())
+}
+
+/// Returns the standard base64 of `value`, with padding, broken into lines
+/// of each length in [`BASE64_LINE_CHARS`] with `\n`, for the lengths that
+/// the encoding exceeds. The last line has no line break, so the pattern
+/// matches whatever ends the output.
+fn wrapped_base64_forms(value: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
+    let encoded = Zeroizing::new(STANDARD.encode(value).into_bytes());
+    let mut forms = Vec::new();
+    for line_chars in BASE64_LINE_CHARS {
+        if encoded.len() <= line_chars {
+            continue;
+        }
+        let line_breaks = (encoded.len() - 1) / line_chars;
+        let mut wrapped = Zeroizing::new(Vec::with_capacity(encoded.len() + line_breaks));
+        for (index, line) in encoded.chunks(line_chars).enumerate() {
+            if index > 0 {
+                wrapped.push(b'\n');
+            }
+            wrapped.extend_from_slice(line);
+        }
+        forms.push(wrapped);
+    }
+    forms
 }
 
 /// Characters that percent-encoding leaves as they are, besides ASCII
@@ -132,7 +186,9 @@ fn percent_encoded(
 /// character as a `\u` escape, as Python's `json.dumps` writes it by
 /// default.
 fn json_escaped(text: &str, ascii_only: bool) -> Zeroizing<Vec<u8>> {
-    let mut escaped = Zeroizing::new(Vec::with_capacity(text.len() + 2));
+    // The buffer never grows, so no copy of the text is freed without
+    // being zeroed.
+    let mut escaped = Zeroizing::new(Vec::with_capacity(json_escaped_max_len(text)));
     let mut units = [0u16; 2];
     for character in text.chars() {
         match character {
@@ -144,11 +200,11 @@ fn json_escaped(text: &str, ascii_only: bool) -> Zeroizing<Vec<u8>> {
             '\u{8}' => escaped.extend_from_slice(b"\\b"),
             '\u{c}' => escaped.extend_from_slice(b"\\f"),
             control if u32::from(control) < 0x20 => {
-                escaped.extend_from_slice(format!("\\u{:04x}", u32::from(control)).as_bytes());
+                write_unicode_escape(&mut escaped, u32::from(control));
             }
             other if ascii_only && !other.is_ascii() => {
                 for unit in other.encode_utf16(&mut units) {
-                    escaped.extend_from_slice(format!("\\u{unit:04x}").as_bytes());
+                    write_unicode_escape(&mut escaped, u32::from(*unit));
                 }
             }
             other => {
@@ -158,6 +214,20 @@ fn json_escaped(text: &str, ascii_only: bool) -> Zeroizing<Vec<u8>> {
         }
     }
     escaped
+}
+
+/// Returns the largest length of the JSON-escaped `text`: 6 bytes for each
+/// byte. A control character is 1 byte and its escape `\u001f` 6 bytes. A
+/// non-ASCII character of n bytes becomes one or two `\u` escapes, at most
+/// 3 bytes for each of its bytes.
+fn json_escaped_max_len(text: &str) -> usize {
+    text.len() * 6
+}
+
+/// Appends the JSON escape `\uXXXX` of a UTF-16 code unit, written straight
+/// into `escaped` without a temporary string.
+fn write_unicode_escape(escaped: &mut Vec<u8>, unit: u32) {
+    write!(escaped, "\\u{unit:04x}").expect("writing to a Vec cannot fail");
 }
 
 #[cfg(test)]
@@ -252,6 +322,69 @@ mod tests {
         let quoted = serde_json::to_string(text).expect("serialize");
         let expected = &quoted.as_bytes()[1..quoted.len() - 1];
         assert_eq!(&json_escaped(text, false)[..], expected);
+    }
+
+    #[test]
+    fn json_escaped_never_grows_its_buffer() {
+        // Control characters and, as `\u` escapes, 4-byte characters are
+        // the longest escapes for their bytes.
+        for text in ["\u{1}\u{1f}\u{0}", "😀😀", "a\u{1}é😀\"\n", ""] {
+            for ascii_only in [false, true] {
+                let escaped = json_escaped(text, ascii_only);
+                assert_eq!(escaped.capacity(), text.len() * 6, "{text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn forms_include_the_trimmed_value() {
+        let forms = encoded_forms(b"value\n");
+        assert_eq!(&forms[0][..], b"value\n");
+        for expected in ["value", "dmFsdWU=", "dmFsdWU"] {
+            assert!(contains(&forms, expected), "{expected}");
+        }
+        let forms = encoded_forms(b" \tp@ss word\r\n");
+        for expected in ["p@ss word", "p%40ss%20word", "p%40ss+word", "cEBzcyB3b3Jk"] {
+            assert!(contains(&forms, expected), "{expected}");
+        }
+    }
+
+    #[test]
+    fn forms_skip_short_or_unchanged_trimmed_value() {
+        // "ab" is shorter than the minimum, so only the value's own forms.
+        assert!(!contains(&encoded_forms(b"ab\n"), "ab"));
+        assert_eq!(encoded_forms(b" ab\n").len(), forms_of(b" ab\n").len());
+        assert_eq!(encoded_forms(b"value").len(), forms_of(b"value").len());
+    }
+
+    #[test]
+    fn forms_include_wrapped_base64() {
+        // 58 bytes encode to 80 characters: wrapped at 76 and at 64.
+        let value = [b'k'; 58];
+        let encoded = STANDARD.encode(value);
+        assert_eq!(encoded.len(), 80);
+        let forms = encoded_forms(&value);
+        let at_76 = format!("{}\n{}", &encoded[..76], &encoded[76..]);
+        let at_64 = format!("{}\n{}", &encoded[..64], &encoded[64..]);
+        assert!(contains(&forms, &at_76), "{at_76}");
+        assert!(contains(&forms, &at_64), "{at_64}");
+
+        // 57 bytes encode to exactly 76 characters: wrapped at 64 only.
+        let forms = wrapped_base64_forms(&[b'k'; 57]);
+        assert_eq!(forms.len(), 1);
+        assert_eq!(forms[0].iter().filter(|&&byte| byte == b'\n').count(), 1);
+
+        // 200 bytes encode to 268 characters: 3 line breaks at 76, 4 at 64.
+        let forms = wrapped_base64_forms(&[b'k'; 200]);
+        let line_breaks: Vec<usize> = forms
+            .iter()
+            .map(|form| form.iter().filter(|&&byte| byte == b'\n').count())
+            .collect();
+        assert_eq!(line_breaks, [3, 4]);
+        assert!(forms.iter().all(|form| form.last() != Some(&b'\n')));
+
+        // 48 bytes encode to 64 characters, which fit on one line.
+        assert!(wrapped_base64_forms(&[b'k'; 48]).is_empty());
     }
 
     #[test]

@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::{Anchored, Input};
+use zeroize::{Zeroize, Zeroizing};
 
 use super::Patterns;
 
@@ -26,8 +27,9 @@ use super::Patterns;
 pub struct Masker {
     patterns: Arc<Patterns>,
     /// Output received but not written yet. Between calls, it is empty or
-    /// starts with a pattern in progress.
-    pending: Vec<u8>,
+    /// starts with a pattern in progress. It is zeroed when it is dropped,
+    /// and grows only through [`Masker::append_pending`].
+    pending: Zeroizing<Vec<u8>>,
 }
 
 /// Patterns that start at one position of the output, complete or still
@@ -46,7 +48,7 @@ impl Masker {
     pub fn new(patterns: Arc<Patterns>) -> Self {
         Self {
             patterns,
-            pending: Vec::new(),
+            pending: Zeroizing::new(Vec::new()),
         }
     }
 
@@ -54,7 +56,7 @@ impl Masker {
     /// every byte that no later chunk can change.
     pub fn write(&mut self, chunk: &[u8], output: &mut Vec<u8>) {
         let was_holding = !self.pending.is_empty();
-        self.pending.extend_from_slice(chunk);
+        self.append_pending(chunk);
 
         // While the held pattern is still in progress, nothing can be
         // written. This check costs no search of the held bytes, so a value
@@ -69,6 +71,26 @@ impl Masker {
     /// pattern in it masked.
     pub fn finish(&mut self, output: &mut Vec<u8>) {
         self.mask_pending(output, true);
+    }
+
+    /// Zeroes and drops the held bytes, for a stream that is cut off before
+    /// its end. They could be the start of a value or of an encoded form.
+    pub fn discard(&mut self) {
+        self.pending.zeroize();
+    }
+
+    /// Appends `chunk` to `pending`. A `Vec` that grows in place frees its
+    /// old buffer without zeroing it, so a larger buffer is allocated here
+    /// instead, and the old one is zeroed as it is dropped.
+    fn append_pending(&mut self, chunk: &[u8]) {
+        let length = self.pending.len() + chunk.len();
+        if length > self.pending.capacity() {
+            let capacity = length.max(2 * self.pending.capacity());
+            let mut larger = Zeroizing::new(Vec::with_capacity(capacity));
+            larger.extend_from_slice(&self.pending);
+            self.pending = larger;
+        }
+        self.pending.extend_from_slice(chunk);
     }
 
     /// Returns the number of bytes held back, for tests.
@@ -382,6 +404,15 @@ mod tests {
     }
 
     #[test]
+    fn masker_limit_counts_bytes_not_characters() {
+        let patterns = patterns(&[("TWO", "é"), ("THREE", "€"), ("FOUR", "😀")]);
+        assert_eq!(
+            String::from_utf8(mask(&patterns, "é € 😀".as_bytes())).expect("UTF-8"),
+            "é [masked THREE] [masked FOUR]"
+        );
+    }
+
+    #[test]
     fn masker_holds_only_pattern_prefix() {
         let patterns = patterns(&[("TOKEN", "secret-value")]);
         let mut masker = Masker::new(patterns);
@@ -403,6 +434,36 @@ mod tests {
         assert_eq!(masker.held(), 1);
         masker.finish(&mut output);
         assert_eq!(output, b"line one\nsecret-visible\nno match here sss");
+    }
+
+    #[test]
+    fn masker_discard_drops_held_bytes() {
+        let patterns = patterns(&[("TOKEN", "secret-value")]);
+        let mut masker = Masker::new(patterns);
+        let mut output = Vec::new();
+        masker.write(b"line one\nsecret-valu", &mut output);
+        assert_eq!(masker.held(), "secret-valu".len());
+
+        masker.discard();
+        assert_eq!(masker.held(), 0);
+        masker.finish(&mut output);
+        assert_eq!(output, b"line one\n");
+    }
+
+    #[test]
+    fn masker_holds_across_growing_buffer() {
+        // The held bytes outgrow their buffer several times, and each time
+        // move to a larger allocation.
+        let value = "v".repeat(5_000);
+        let patterns = patterns(&[("LONG", value.as_str())]);
+        let mut masker = Masker::new(patterns);
+        let mut output = Vec::new();
+        let text = format!("<{value}>");
+        for chunk in text.as_bytes().chunks(7) {
+            masker.write(chunk, &mut output);
+        }
+        masker.finish(&mut output);
+        assert_eq!(output, b"<[masked LONG]>");
     }
 
     #[test]

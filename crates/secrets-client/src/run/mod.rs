@@ -4,9 +4,10 @@
 mod environment;
 mod output;
 mod signals;
+mod task;
 
 use std::ffi::OsString;
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use crate::settings::{parse_task_id, token_from_env, RUNNER_TOKEN_VARIABLE, TASK
 use environment::{set_environment, TaskVariables};
 use output::OutputCopy;
 use signals::SignalForwarder;
+use task::TaskGuard;
 
 /// How long the command's output may stay open after the command exited,
 /// because a process that it started in the background keeps it open.
@@ -39,7 +41,7 @@ pub fn run(args: RunArgs) -> Result<u8, CliError> {
     // Catch signals before the task starts, so that a task whose start was
     // interrupted is still finished.
     let signals = SignalForwarder::start()
-        .map_err(|error| CliError::Server(format!("cannot catch signals: {error}")))?;
+        .map_err(|error| CliError::Io(format!("cannot catch signals: {error}")))?;
 
     let task = client.start_task(&company, &runner_token)?;
     drop(runner_token);
@@ -50,15 +52,10 @@ pub fn run(args: RunArgs) -> Result<u8, CliError> {
         )));
     };
 
+    // The guard finishes the task also when the code below panics.
+    let guard = TaskGuard::new(&client, task_id, &task.task_token, &task.expires_at);
     let status = run_in_task(&client, task_id, &task, &args.command, &signals);
-
-    if let Err(error) = client.finish_task(task_id, &task.task_token) {
-        eprintln!(
-            "secrets: warning: finishing task {task_id} failed, so its token works until the \
-             task expires at {}: {error}",
-            task.expires_at
-        );
-    }
+    guard.finish();
     status
 }
 
@@ -90,7 +87,8 @@ fn run_in_task(
     };
     let warnings = set_environment(&mut command, std::env::vars_os(), &secrets, &task_variables);
     for warning in warnings {
-        eprintln!("secrets: warning: {warning}");
+        // A closed stderr must not stop the command from running.
+        let _ = writeln!(std::io::stderr(), "secrets: warning: {warning}");
     }
     let values = secrets
         .secrets
@@ -117,15 +115,17 @@ fn run_in_task(
     let stderr = OutputCopy::start(stderr, std::io::stderr(), patterns);
     let status = signals
         .wait(&mut child)
-        .map_err(|error| CliError::Server(format!("waiting for the command failed: {error}")))?;
+        .map_err(|error| CliError::Io(format!("waiting for the command failed: {error}")))?;
 
     // Copy the rest of its output.
     let stdout_ended = stdout.finish_within(OUTPUT_GRACE);
     let stderr_ended = stderr.finish_within(OUTPUT_GRACE);
     if !stdout_ended || !stderr_ended {
-        eprintln!(
+        let _ = writeln!(
+            std::io::stderr(),
             "secrets: warning: the command exited, but a process that it started keeps its \
-             output open. Output written after the command exited is not shown."
+             output open. The output is cut off, so what that process writes later is not \
+             shown, and neither are final bytes that could be the start of a secret's value."
         );
     }
     Ok(exit_code(status))

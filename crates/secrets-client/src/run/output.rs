@@ -5,6 +5,8 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use zeroize::Zeroizing;
+
 use crate::masking::{Masker, Patterns};
 
 /// Size of one read from the command's pipe: the default pipe buffer of
@@ -49,13 +51,13 @@ impl<W: Write + Send + 'static> OutputCopy<W> {
     }
 
     /// Waits up to `limit` for the end of the stream. A process that the
-    /// command started may keep the stream open longer. Then this writes
-    /// the held bytes, returns `false` and drops the rest of the stream.
+    /// command started may keep the stream open longer. Then this cuts the
+    /// stream off, returns `false` and drops the rest of it.
     pub fn finish_within(&self, limit: Duration) -> bool {
         match self.done.recv_timeout(limit) {
             Ok(()) | Err(RecvTimeoutError::Disconnected) => true,
             Err(RecvTimeoutError::Timeout) => {
-                finish(&mut lock(&self.state));
+                cut(&mut lock(&self.state));
                 false
             }
         }
@@ -64,8 +66,11 @@ impl<W: Write + Send + 'static> OutputCopy<W> {
 
 /// Copies `source` until its end or until writing to the sink fails.
 fn copy<W: Write>(mut source: impl Read, state: &Mutex<CopyState<W>>) {
-    let mut buffer = vec![0u8; READ_BYTES];
-    let mut masked = Vec::with_capacity(READ_BYTES);
+    // The command's raw output passes through `buffer`, which never grows.
+    // `masked` may grow, but it only contains bytes that are written to
+    // the sink anyway.
+    let mut buffer = Zeroizing::new(vec![0u8; READ_BYTES]);
+    let mut masked = Zeroizing::new(Vec::with_capacity(READ_BYTES));
     loop {
         let read = match source.read(&mut buffer) {
             Ok(0) => return,
@@ -98,13 +103,24 @@ fn finish<W: Write>(state: &mut CopyState<W>) {
         return;
     }
     state.finished = true;
-    let mut masked = Vec::new();
+    let mut masked = Zeroizing::new(Vec::new());
     state.masker.finish(&mut masked);
     // Nothing is left to do when our own output is closed.
     let _ = state
         .sink
         .write_all(&masked)
         .and_then(|()| state.sink.flush());
+}
+
+/// Ends the copy before the end of the stream. The held bytes are
+/// discarded, not written: they are a proper prefix of a pattern, so
+/// writing them would show up to all but the last byte of a value.
+fn cut<W>(state: &mut CopyState<W>) {
+    if state.finished {
+        return;
+    }
+    state.finished = true;
+    state.masker.discard();
 }
 
 fn lock<W>(state: &Mutex<CopyState<W>>) -> MutexGuard<'_, CopyState<W>> {
@@ -145,21 +161,22 @@ mod tests {
     }
 
     #[test]
-    fn copy_writes_held_bytes_when_stream_stays_open() {
+    fn copy_discards_held_bytes_when_stream_stays_open() {
         let patterns = Patterns::new([("KEY", b"hunter22".as_slice())]);
         let sink = SharedSink::default();
         let (reader, mut writer) = std::io::pipe().expect("pipe");
         let copy = OutputCopy::start(reader, sink.clone(), patterns);
-        writer.write_all(b"log line\nhunt").expect("write");
+        writer.write_all(b"log line\nhunter2").expect("write");
 
-        // The stream stays open because `writer` lives on.
+        // The stream stays open because `writer` lives on. "hunter2" could
+        // still become the value, so it is held and then discarded.
         assert!(!copy.finish_within(Duration::from_millis(300)));
-        assert_eq!(&sink.0.lock().expect("sink lock")[..], b"log line\nhunt");
+        assert_eq!(&sink.0.lock().expect("sink lock")[..], b"log line\n");
 
         // Output after that point is dropped.
-        writer.write_all(b"er22 more\n").expect("write");
+        writer.write_all(b"2 more\n").expect("write");
         drop(writer);
         std::thread::sleep(Duration::from_millis(100));
-        assert_eq!(&sink.0.lock().expect("sink lock")[..], b"log line\nhunt");
+        assert_eq!(&sink.0.lock().expect("sink lock")[..], b"log line\n");
     }
 }

@@ -1,11 +1,18 @@
-//! Passing SIGINT, SIGTERM and SIGHUP on to the command.
+//! Passing SIGINT, SIGTERM, SIGHUP and SIGQUIT on to the command.
 //!
 //! `secrets run` catches these signals instead of dying, so that it can
 //! finish the task after the command ends. A signal that the kernel sent
-//! (Ctrl-C or a hang-up of the terminal) went to the whole foreground
-//! process group, the command included, so only signals that another
-//! process sent with `kill` are passed on. A command that got Ctrl-C twice
-//! could take the second one as a request to stop without cleaning up.
+//! (Ctrl-C, Ctrl-\ or a hang-up of the terminal) went to the whole
+//! foreground process group, the command included, so only signals that
+//! another process sent with `kill` are passed on. A command that got
+//! Ctrl-C twice could take the second one as a request to stop without
+//! cleaning up.
+//!
+//! NOTE: a signal that another process sends to the whole process group
+//! (`kill -TERM -PGID`) reaches the command twice: directly, and passed on
+//! by `secrets run`. Its siginfo shows only that a process sent it, not
+//! that it went to the group, so it cannot be distinguished from a signal
+//! sent to `secrets run` alone.
 
 use std::process::{Child, Command, ExitStatus};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -13,7 +20,7 @@ use std::time::Duration;
 
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
-use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use signal_hook::iterator::exfiltrator::WithOrigin;
 use signal_hook::iterator::SignalsInfo;
 use signal_hook::low_level::siginfo::Cause;
@@ -40,7 +47,7 @@ struct Shared {
 impl SignalForwarder {
     /// Starts catching the signals in a background thread.
     pub fn start() -> std::io::Result<Self> {
-        let mut signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP])?;
+        let mut signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])?;
         let shared = Arc::new(Mutex::new(Shared::default()));
         let forwarder_shared = Arc::clone(&shared);
         std::thread::Builder::new()
