@@ -820,11 +820,11 @@ async fn value_paste_replaces_selection() {
     let key_pair = CompanyKeyPair::generate("key-1");
     let mock = FetchMock::install(json!({
         format!("GET {}", public_key_path()): [key_pair.response()],
-        format!("POST {}", secrets_path()): [{ "status": 201, "body": metadata("ENV") }],
+        format!("POST {}", secrets_path()): [{ "status": 201, "body": metadata("DOTENV") }],
     }));
     let form = mount_form(&[]);
     let value = form.value_input();
-    type_into(&form.key_input(), "ENV").await;
+    type_into(&form.key_input(), "DOTENV").await;
     value.focus().expect("focus value");
     assert!(paste(&value, "A=1\r\nB=2\r\n"));
     tick().await;
