@@ -89,9 +89,9 @@ impl Api {
     ///
     /// The first save of a company fetches its public key, and later saves
     /// reuse it. When the server responds 409 `stale_public_key` because
-    /// the company has a new key, this function drops the old key, fetches
-    /// the new one and sends the request once more, sealed to it. A second
-    /// stale key yields [`ApiError::StalePublicKey`].
+    /// the cached key is not the company's current one, this function drops
+    /// it, fetches the current one and sends the request once more, sealed
+    /// to it. A second stale key yields [`ApiError::StalePublicKey`].
     pub async fn create_secret(
         &self,
         company: &CompanyId,
@@ -103,8 +103,8 @@ impl Api {
             return result;
         }
 
-        // The server has a newer key than the cached one, so fetch it and
-        // seal the value again.
+        // The cached key is not the company's current one, so fetch the
+        // current one and seal the value again.
         log::info!(
             "Public key {} of company {company} is stale; fetching the new key and saving again.",
             sealing_key.key_id()
