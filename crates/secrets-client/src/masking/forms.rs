@@ -53,8 +53,7 @@ fn forms_of(text: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
     forms.extend(wrapped_base64_forms(text));
     forms.extend(percent_forms(text));
     if let Ok(text) = std::str::from_utf8(text) {
-        forms.push(json_escaped(text, false));
-        forms.push(json_escaped(text, true));
+        forms.extend(json_forms(text));
     }
     forms
 }
@@ -145,17 +144,34 @@ const PERCENT_SAFE_SETS: [&[u8]; 3] = [
     b"*-._",
 ];
 
+/// Characters that Python's `urllib.parse.quote` leaves as they are by
+/// default (`safe='/'`), besides ASCII letters and digits: the unreserved
+/// characters of RFC 3986 and `/`.
+const PYTHON_QUOTE_SAFE: &[u8] = b"-_.~/";
+
+const UPPER_HEX_DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+const LOWER_HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
 /// Returns the percent-encoded forms of `value`: each safe set of
 /// [`PERCENT_SAFE_SETS`], with a space as `%20` or `+`, and with upper- or
-/// lower-case hexadecimal digits.
+/// lower-case hexadecimal digits, and the form of Python's `quote` for a
+/// value with a `/`. Without a `/`, that form equals the RFC 3986 one.
 fn percent_forms(value: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
     let mut forms = Vec::new();
     for safe in PERCENT_SAFE_SETS {
         for space_as_plus in [false, true] {
-            for hex_digits in [b"0123456789ABCDEF", b"0123456789abcdef"] {
+            for hex_digits in [UPPER_HEX_DIGITS, LOWER_HEX_DIGITS] {
                 forms.push(percent_encoded(value, safe, space_as_plus, hex_digits));
             }
         }
+    }
+    if value.contains(&b'/') {
+        forms.push(percent_encoded(
+            value,
+            PYTHON_QUOTE_SAFE,
+            false,
+            UPPER_HEX_DIGITS,
+        ));
     }
     forms
 }
@@ -181,11 +197,63 @@ fn percent_encoded(
     encoded
 }
 
-/// Returns `text` as the inside of a JSON string, as `serde_json` and
-/// JavaScript's `JSON.stringify` write it, or with every non-ASCII
-/// character as a `\u` escape, as Python's `json.dumps` writes it by
-/// default.
-fn json_escaped(text: &str, ascii_only: bool) -> Zeroizing<Vec<u8>> {
+/// The characters that a JSON encoder escapes besides `"`, `\` and the
+/// control characters, which every encoder escapes.
+#[derive(Clone, Copy, Debug, Default)]
+struct JsonEscapes {
+    /// Every non-ASCII character as `\u` escapes of its UTF-16 code
+    /// units, as Python's `json.dumps` and PHP's `json_encode` write by
+    /// default.
+    ///
+    /// NOTE: Python also writes DEL (U+007F) as `\u007f`, which no form
+    /// here does, so a value with DEL is not masked in Python's JSON.
+    non_ascii: bool,
+    /// `/` as `\/`, as PHP's `json_encode` writes it by default.
+    slash: bool,
+    /// `<`, `>`, `&`, U+2028 and U+2029 as `\u003c`, `\u003e`, `\u0026`,
+    /// `\u2028` and `\u2029`, as Go's `encoding/json` writes them by
+    /// default.
+    html: bool,
+}
+
+/// Returns the JSON-escaped forms of `text`: as `serde_json` and
+/// JavaScript's `JSON.stringify` write it, as Python's `json.dumps` writes
+/// it, and, where they differ from these, as PHP's `json_encode` (with and
+/// without `JSON_UNESCAPED_UNICODE`) and Go's `encoding/json` write it.
+fn json_forms(text: &str) -> Vec<Zeroizing<Vec<u8>>> {
+    let mut styles = vec![
+        JsonEscapes::default(),
+        JsonEscapes {
+            non_ascii: true,
+            ..JsonEscapes::default()
+        },
+    ];
+    if text.contains('/') {
+        for non_ascii in [true, false] {
+            styles.push(JsonEscapes {
+                non_ascii,
+                slash: true,
+                ..JsonEscapes::default()
+            });
+        }
+    }
+    if text.contains(['<', '>', '&', '\u{2028}', '\u{2029}']) {
+        styles.push(JsonEscapes {
+            html: true,
+            ..JsonEscapes::default()
+        });
+    }
+    styles
+        .into_iter()
+        .map(|escapes| json_escaped(text, escapes))
+        .collect()
+}
+
+/// Returns `text` as the inside of a JSON string, with the short escapes
+/// (`\"`, `\\`, `\n`, `\r`, `\t`, `\b`, `\f`), other control characters
+/// as `\u00XX` with lower-case hexadecimal digits, and the other escapes
+/// that `escapes` selects.
+fn json_escaped(text: &str, escapes: JsonEscapes) -> Zeroizing<Vec<u8>> {
     // The buffer never grows, so no copy of the text is freed without
     // being zeroed.
     let mut escaped = Zeroizing::new(Vec::with_capacity(json_escaped_max_len(text)));
@@ -202,7 +270,11 @@ fn json_escaped(text: &str, ascii_only: bool) -> Zeroizing<Vec<u8>> {
             control if u32::from(control) < 0x20 => {
                 write_unicode_escape(&mut escaped, u32::from(control));
             }
-            other if ascii_only && !other.is_ascii() => {
+            '/' if escapes.slash => escaped.extend_from_slice(b"\\/"),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' if escapes.html => {
+                write_unicode_escape(&mut escaped, u32::from(character));
+            }
+            other if escapes.non_ascii && !other.is_ascii() => {
                 for unit in other.encode_utf16(&mut units) {
                     write_unicode_escape(&mut escaped, u32::from(*unit));
                 }
@@ -217,9 +289,9 @@ fn json_escaped(text: &str, ascii_only: bool) -> Zeroizing<Vec<u8>> {
 }
 
 /// Returns the largest length of the JSON-escaped `text`: 6 bytes for each
-/// byte. A control character is 1 byte and its escape `\u001f` 6 bytes. A
-/// non-ASCII character of n bytes becomes one or two `\u` escapes, at most
-/// 3 bytes for each of its bytes.
+/// byte. A control character, `<`, `>` or `&` is 1 byte and its escape,
+/// such as `\u001f`, 6 bytes. A non-ASCII character of n bytes becomes one
+/// or two `\u` escapes, at most 3 bytes for each of its bytes.
 fn json_escaped_max_len(text: &str) -> usize {
     text.len() * 6
 }
@@ -321,19 +393,67 @@ mod tests {
         let text = "a\"b\\c\n\r\t\u{8}\u{c}\u{1f}\u{7f}é";
         let quoted = serde_json::to_string(text).expect("serialize");
         let expected = &quoted.as_bytes()[1..quoted.len() - 1];
-        assert_eq!(&json_escaped(text, false)[..], expected);
+        assert_eq!(&json_escaped(text, JsonEscapes::default())[..], expected);
     }
 
     #[test]
     fn json_escaped_never_grows_its_buffer() {
-        // Control characters and, as `\u` escapes, 4-byte characters are
-        // the longest escapes for their bytes.
-        for text in ["\u{1}\u{1f}\u{0}", "😀😀", "a\u{1}é😀\"\n", ""] {
-            for ascii_only in [false, true] {
-                let escaped = json_escaped(text, ascii_only);
+        // Control characters, `<`, `>`, `&` and, as `\u` escapes, 4-byte
+        // characters are the longest escapes for their bytes.
+        let all_escapes = JsonEscapes {
+            non_ascii: true,
+            slash: true,
+            html: true,
+        };
+        for text in [
+            "\u{1}\u{1f}\u{0}",
+            "😀😀",
+            "a\u{1}é😀\"\n",
+            "<&>/\u{2028}",
+            "",
+        ] {
+            for escapes in [JsonEscapes::default(), all_escapes] {
+                let escaped = json_escaped(text, escapes);
                 assert_eq!(escaped.capacity(), text.len() * 6, "{text:?}");
             }
         }
+    }
+
+    #[test]
+    fn forms_include_php_json_escapes() {
+        let forms = encoded_forms("https://hooks.example.com/é".as_bytes());
+        // PHP's json_encode by default, and with JSON_UNESCAPED_UNICODE.
+        assert!(contains(&forms, "https:\\/\\/hooks.example.com\\/\\u00e9"));
+        assert!(contains(&forms, "https:\\/\\/hooks.example.com\\/é"));
+    }
+
+    #[test]
+    fn forms_include_go_json_escapes() {
+        let forms = encoded_forms("a=1&b=<2>\u{2028}é".as_bytes());
+        assert!(contains(&forms, "a=1\\u0026b=\\u003c2\\u003e\\u2028é"));
+    }
+
+    #[test]
+    fn json_forms_only_where_they_differ() {
+        // serde_json's and Python's forms only, because the text has
+        // nothing that PHP or Go escape differently.
+        assert_eq!(json_forms("plain é").len(), 2);
+        assert_eq!(json_forms("a/b").len(), 4);
+        assert_eq!(json_forms("a&b").len(), 3);
+        assert_eq!(json_forms("<a/b>").len(), 5);
+    }
+
+    #[test]
+    fn forms_include_python_quote() {
+        // urllib.parse.quote keeps `/` by default and encodes `+`.
+        let value = b"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+        let forms = encoded_forms(value);
+        assert!(contains(
+            &forms,
+            "wJalrXUtnFEMI/K7MDENG%2BbPxRfiCYEXAMPLEKEY"
+        ));
+        assert_eq!(percent_forms(value).len(), 13);
+        assert_eq!(percent_forms(b"no slash+").len(), 12);
     }
 
     #[test]
