@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 use crate::api::{ApiError, Client};
 use crate::cli::AddArgs;
 use crate::error::CliError;
-use crate::settings::{token_from_env, MEMBER_TOKEN_VARIABLE};
+use crate::token::{Token, TokenKind};
 
 /// Runs `secrets add`.
 pub fn add(args: AddArgs) -> Result<(), CliError> {
@@ -22,8 +22,8 @@ pub fn add(args: AddArgs) -> Result<(), CliError> {
         .map_err(|error| CliError::Usage(format!("invalid description: {error}")))?;
     let client = Client::new(args.server.base_url()?);
     let company = args.company.company()?;
-    let token = token_from_env(
-        MEMBER_TOKEN_VARIABLE,
+    let token = Token::from_env(
+        TokenKind::Member,
         "Set it to a member API token from `secrets-server token issue`.",
     )?;
 
@@ -40,12 +40,21 @@ pub fn add(args: AddArgs) -> Result<(), CliError> {
 
     // Seal and save it, with a fresh public key if the company's key
     // changed since it was fetched.
-    match save(&client, &company, &token, &key, &description, &value) {
-        Err(error) if error.code() == Some(ErrorCode::StalePublicKey) => {
-            save(&client, &company, &token, &key, &description, &value)?;
-        }
-        result => result?,
-    }
+    let save_once = || {
+        save(
+            &client,
+            &company,
+            token.expose(),
+            &key,
+            &description,
+            &value,
+        )
+    };
+    let saved = match save_once() {
+        Err(error) if error.code() == Some(ErrorCode::StalePublicKey) => save_once(),
+        result => result,
+    };
+    saved.map_err(|error| token.request_error(error))?;
 
     let mut stdout = std::io::stdout().lock();
     // A closed stdout does not undo the save, so its error is ignored.

@@ -3,7 +3,8 @@
 //! Tokens travel only in the `Authorization` header, and no function logs
 //! or prints a request or response body.
 
-use std::io::Read;
+use std::cell::Cell;
+use std::io::{ErrorKind, Read};
 use std::time::Duration;
 
 use secrets_core::api::{
@@ -46,6 +47,16 @@ pub enum ApiError {
     /// The request did not reach the server or got no complete response.
     #[error("cannot reach the server: {0}. Check --server or SECRETS_SERVER.")]
     Unreachable(String),
+
+    /// The server closed the connection while the request body was being
+    /// sent. The server does that when it answers before it reads the
+    /// body, with a 429 for example, but ureq 2 then reports only the
+    /// failed write, not the answer.
+    #[error(
+        "the server closed the connection before the request was sent. It may be \
+         rate-limiting requests, so try again in a minute."
+    )]
+    ClosedWhileSending,
 
     /// The server redirected the request, which this client does not
     /// follow.
@@ -212,12 +223,52 @@ impl Client {
             .set("Authorization", &authorization)
             .set("Content-Type", "application/json")
             .set("Accept", "application/json");
+        let body_sent = Cell::new(false);
         let response = match body {
-            Some(body) => request.send_bytes(body),
+            Some(body) => {
+                request
+                    .set("Content-Length", &body.len().to_string())
+                    .send(TrackedBody {
+                        rest: body,
+                        sent: &body_sent,
+                    })
+            }
             None => request.call(),
         };
-        read_body(response, path)
+        let interrupted_body = body.is_some() && !body_sent.get();
+        read_body(response, path, interrupted_body)
     }
+}
+
+/// A request body that records when ureq has read it to its end. ureq
+/// writes each part that it reads to the connection before it reads the
+/// next, so at that point every byte of the body was written.
+struct TrackedBody<'a> {
+    rest: &'a [u8],
+    sent: &'a Cell<bool>,
+}
+
+impl Read for TrackedBody<'_> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.rest.read(buffer)?;
+        if read == 0 && !buffer.is_empty() {
+            self.sent.set(true);
+        }
+        Ok(read)
+    }
+}
+
+/// Returns `true` when `transport` failed because the server closed the
+/// connection.
+fn closed_by_server(transport: &ureq::Transport) -> bool {
+    let io_error = std::error::Error::source(transport)
+        .and_then(|source| source.downcast_ref::<std::io::Error>());
+    io_error.is_some_and(|error| {
+        matches!(
+            error.kind(),
+            ErrorKind::BrokenPipe | ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
+        )
+    })
 }
 
 /// Parses a response body as JSON of type `T`. The error names only the
@@ -242,10 +293,12 @@ fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 }
 
 /// Reads the body of a 2xx response to the request of `path`, or turns
-/// any other response into an error.
+/// any other response into an error. `interrupted_body` is `true` when the
+/// request had a body that was not sent to its end.
 fn read_body(
     response: Result<ureq::Response, ureq::Error>,
     path: &str,
+    interrupted_body: bool,
 ) -> Result<Zeroizing<Vec<u8>>, ApiError> {
     match response {
         Ok(response) if (200..300).contains(&response.status()) => {
@@ -283,6 +336,11 @@ fn read_body(
                 code,
                 message,
             })
+        }
+        Err(ureq::Error::Transport(transport))
+            if interrupted_body && closed_by_server(&transport) =>
+        {
+            Err(ApiError::ClosedWhileSending)
         }
         Err(ureq::Error::Transport(transport)) => {
             Err(ApiError::Unreachable(printable(&transport.to_string())))
@@ -435,6 +493,61 @@ mod tests {
         let reader = std::io::repeat(b'x').take(RESPONSE_MAX_BYTES as u64 + 1);
         let error = read_zeroizing(reader).expect_err("too large");
         assert!(matches!(error, ApiError::InvalidResponse(_)), "{error}");
+    }
+
+    #[test]
+    fn closed_while_sending_is_reported() {
+        // The server sends a 429 after the request's headers and closes
+        // the connection without reading the body, which is larger than
+        // the socket buffers of both ends, so the client is still writing.
+        let (base_url, received) = scripted_server(vec![Reply::json(
+            429,
+            r#"{"code":"rate_limited","message":"Too many changes in a short time."}"#,
+        )
+        .before_body()]);
+
+        let client = Client::new(base_url);
+        let company = CompanyId::parse("acme").expect("valid company");
+        let request = CreateSecretRequest {
+            key: "API_KEY".to_owned(),
+            sealed_value: "A".repeat(16 << 20),
+            key_id: "key-id".to_owned(),
+            description: String::new(),
+        };
+        let error = client
+            .create_secret(&company, "member-token", &request)
+            .expect_err("closed connection");
+
+        assert!(matches!(error, ApiError::ClosedWhileSending), "{error}");
+        assert_eq!(
+            error.to_string(),
+            "the server closed the connection before the request was sent. It may be \
+             rate-limiting requests, so try again in a minute."
+        );
+        let received = received.lock().expect("lock");
+        assert_eq!(
+            received[0].request_line,
+            "POST /api/v1/companies/acme/secrets HTTP/1.1"
+        );
+    }
+
+    #[test]
+    fn body_is_sent_with_its_length() {
+        let (base_url, received) = scripted_server(vec![Reply::json(201, "{}")]);
+        let client = Client::new(base_url);
+        let company = CompanyId::parse("acme").expect("valid company");
+        let request = CreateSecretRequest {
+            key: "API_KEY".to_owned(),
+            sealed_value: "c2VhbGVk".to_owned(),
+            key_id: "key-id".to_owned(),
+            description: "For \"x\"".to_owned(),
+        };
+        client
+            .create_secret(&company, "member-token", &request)
+            .expect("created");
+        let received = received.lock().expect("lock");
+        let expected = serde_json::to_string(&request).expect("serialize");
+        assert_eq!(received[0].body, expected);
     }
 
     #[test]

@@ -7,9 +7,8 @@ use secrets_core::api::{CatalogEntry, TaskCatalog};
 use crate::api::Client;
 use crate::cli::CatalogArgs;
 use crate::error::CliError;
-use crate::settings::{
-    parse_task_id, token_from_env, MEMBER_TOKEN_VARIABLE, TASK_ID_VARIABLE, TASK_TOKEN_VARIABLE,
-};
+use crate::settings::{parse_task_id, TASK_ID_VARIABLE, TASK_TOKEN_VARIABLE};
+use crate::token::{Token, TokenKind};
 
 /// Runs `secrets catalog`.
 pub fn catalog(args: CatalogArgs) -> Result<(), CliError> {
@@ -21,19 +20,24 @@ pub fn catalog(args: CatalogArgs) -> Result<(), CliError> {
         // Inside `secrets run`: the task's own snapshot.
         (Some(task_id), true) => {
             let task_id = parse_task_id(&task_id)?;
-            let token = token_from_env(
-                TASK_TOKEN_VARIABLE,
+            let token = Token::from_env(
+                TokenKind::Task,
                 "Run `secrets catalog` inside `secrets run`.",
             )?;
-            (client.task_catalog(task_id, &token)?.secrets, "task")
+            let catalog = client
+                .task_catalog(task_id, token.expose())
+                .map_err(|error| token.request_error(error))?;
+            (catalog.secrets, "task")
         }
         (None, false) => {
             let company = args.company.company()?;
-            let token = token_from_env(
-                MEMBER_TOKEN_VARIABLE,
+            let token = Token::from_env(
+                TokenKind::Member,
                 "Set it to a member API token, or run `secrets catalog` inside `secrets run`.",
             )?;
-            let list = client.list_secrets(&company, &token)?;
+            let list = client
+                .list_secrets(&company, token.expose())
+                .map_err(|error| token.request_error(error))?;
             let secrets = list
                 .secrets
                 .into_iter()
@@ -63,10 +67,10 @@ pub fn catalog(args: CatalogArgs) -> Result<(), CliError> {
         .map_err(|error| CliError::Io(format!("writing to standard output failed: {error}")))
 }
 
-/// Formats the catalog as JSON, one document followed by a newline.
+/// Formats the catalog as JSON on one line, followed by a newline.
 fn json(secrets: Vec<CatalogEntry>) -> String {
     let catalog = TaskCatalog { secrets };
-    let mut text = serde_json::to_string_pretty(&catalog).expect("a catalog serializes");
+    let mut text = serde_json::to_string(&catalog).expect("a catalog serializes");
     text.push('\n');
     text
 }
@@ -130,13 +134,13 @@ mod tests {
     }
 
     #[test]
-    fn json_has_the_catalog_shape() {
-        let text = json(vec![entry("API_KEY", "For \"x\"")]);
-        let parsed: serde_json::Value = serde_json::from_str(&text).expect("JSON");
-        assert_eq!(
-            parsed,
-            serde_json::json!({ "secrets": [{ "key": "API_KEY", "description": "For \"x\"" }] })
+    fn json_is_one_line_of_the_catalog_shape() {
+        let text = json(vec![entry("API_KEY", "For \"x\""), entry("DB_URL", "")]);
+        let expected = concat!(
+            r#"{"secrets":[{"key":"API_KEY","description":"For \"x\""},"#,
+            r#"{"key":"DB_URL","description":""}]}"#,
+            "\n"
         );
-        assert!(text.ends_with("}\n"));
+        assert_eq!(text, expected);
     }
 }

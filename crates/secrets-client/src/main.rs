@@ -18,6 +18,7 @@ mod run;
 mod settings;
 #[cfg(test)]
 mod test_server;
+mod token;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -5,12 +5,15 @@ use std::io::Write;
 
 use clap::Args;
 use secrets_core::CompanyId;
-use zeroize::Zeroizing;
 
 use crate::error::CliError;
 
 /// Variable with the runner token that `secrets run` starts tasks with.
 pub const RUNNER_TOKEN_VARIABLE: &str = "SECRETS_RUNNER_TOKEN";
+
+/// Variable with the path of a file that contains the runner token, used
+/// in place of [`RUNNER_TOKEN_VARIABLE`].
+pub const RUNNER_TOKEN_FILE_VARIABLE: &str = "SECRETS_RUNNER_TOKEN_FILE";
 
 /// Variable with a member's API token, for `secrets add` and `secrets
 /// catalog` outside a task.
@@ -112,27 +115,6 @@ fn is_unencrypted_remote(url: &str) -> bool {
             .parse::<std::net::IpAddr>()
             .is_ok_and(|address| address.is_loopback());
     !loopback
-}
-
-/// Reads a token from the environment variable `name`, without the
-/// whitespace around it.
-pub fn token_from_env(name: &str, hint: &str) -> Result<Zeroizing<String>, CliError> {
-    let value = match std::env::var(name) {
-        Ok(value) => Zeroizing::new(value),
-        Err(std::env::VarError::NotPresent) => {
-            return Err(CliError::Usage(format!("{name} is not set. {hint}")));
-        }
-        Err(std::env::VarError::NotUnicode(_)) => {
-            return Err(CliError::Usage(format!(
-                "{name} is not valid UTF-8, so it is not a token. {hint}"
-            )));
-        }
-    };
-    let token = value.trim();
-    if token.is_empty() {
-        return Err(CliError::Usage(format!("{name} is empty. {hint}")));
-    }
-    Ok(Zeroizing::new(token.to_owned()))
 }
 
 /// Checks that a task ID is hexadecimal, as the server makes them, so that

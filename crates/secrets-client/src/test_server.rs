@@ -14,6 +14,9 @@ pub struct Reply {
     pub location: Option<String>,
     /// The body, sent as `application/json`.
     pub body: String,
+    /// Whether the reply is sent before the request body is read, after
+    /// which the connection is closed with the body unread.
+    pub before_body: bool,
 }
 
 impl Reply {
@@ -23,6 +26,17 @@ impl Reply {
             status,
             location: None,
             body: body.into(),
+            before_body: false,
+        }
+    }
+
+    /// Sends this reply before the request body is read, and closes the
+    /// connection with the body unread, as a server that rejects a request
+    /// by its headers may.
+    pub fn before_body(self) -> Self {
+        Self {
+            before_body: true,
+            ..self
         }
     }
 
@@ -32,6 +46,7 @@ impl Reply {
             status,
             location: Some(location),
             body: String::new(),
+            before_body: false,
         }
     }
 }
@@ -41,7 +56,8 @@ impl Reply {
 pub struct Received {
     /// The request line, such as `GET /api/v1/session HTTP/1.1`.
     pub request_line: String,
-    /// The request body.
+    /// The request body, empty when the reply was sent before it was
+    /// read.
     pub body: String,
 }
 
@@ -69,8 +85,11 @@ pub fn scripted_server(replies: Vec<Reply>) -> (String, Arc<Mutex<Vec<Received>>
                     length = value.trim().parse().expect("length");
                 }
             }
-            let mut request_body = vec![0; length];
-            reader.read_exact(&mut request_body).expect("body");
+            let mut request_body = Vec::new();
+            if !reply.before_body {
+                request_body.resize(length, 0);
+                reader.read_exact(&mut request_body).expect("body");
+            }
             recorder.lock().expect("lock").push(Received {
                 request_line: request_line.trim().to_owned(),
                 body: String::from_utf8(request_body).expect("UTF-8 body"),

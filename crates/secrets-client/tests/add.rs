@@ -3,6 +3,10 @@
 
 mod common;
 #[path = "../src/test_server.rs"]
+#[allow(
+    dead_code,
+    reason = "the unit tests use parts of the scripted server that these tests do not"
+)]
 mod test_server;
 
 use std::net::TcpListener;
@@ -112,7 +116,39 @@ fn add_reports_server_rejection() {
     let output = run_with_stdin(command, b"value");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("HTTP 401"), "{stderr}");
+    assert_eq!(stderr, MEMBER_TOKEN_REJECTED);
+}
+
+/// The message for a member token that the server does not accept.
+const MEMBER_TOKEN_REJECTED: &str = "secrets: the server did not accept the member API token in \
+    SECRETS_TOKEN (HTTP 401, code unauthorized). Check that SECRETS_TOKEN contains a member \
+    API token from `secrets-server token issue` that has not expired or been revoked.\n";
+
+#[test]
+fn catalog_reports_rejected_tokens() {
+    let server = Server::start();
+
+    let mut command = server.client(&["catalog"]);
+    command.env("SECRETS_TOKEN", "not-a-token");
+    let output = run(command);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr, MEMBER_TOKEN_REJECTED);
+
+    // A task token after its task, here one that never existed.
+    let mut command = server.client(&["catalog"]);
+    command
+        .env("SECRETS_TASK_ID", "00ff")
+        .env("SECRETS_TASK_TOKEN", "ended-task-token");
+    let output = run(command);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr,
+        "secrets: the server did not accept the task token in SECRETS_TASK_TOKEN (HTTP 401, \
+         code unauthorized). The task has finished or expired, so its token no longer works. \
+         Run `secrets catalog` inside a running `secrets run`.\n"
+    );
 }
 
 #[test]

@@ -4,6 +4,7 @@
 mod common;
 
 use std::io::Read;
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::thread::JoinHandle;
@@ -240,6 +241,33 @@ fn run_masks_values_and_encodings() {
 }
 
 #[test]
+fn run_masks_forms_of_python_php_and_go() {
+    let server = Server::start();
+    server.add(
+        "AWS_SECRET",
+        b"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        "",
+    );
+    server.add("HOOK_URL", b"https://hooks.example.com/x?a=1&b=<2>", "");
+    let printed = [
+        // Python's urllib.parse.quote, which keeps `/`.
+        "wJalrXUtnFEMI/K7MDENG%2BbPxRfiCYEXAMPLEKEY",
+        // PHP's json_encode, which writes `/` as `\/`.
+        r"wJalrXUtnFEMI\/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        r"https:\/\/hooks.example.com\/x?a=1&b=<2>",
+        // Go's encoding/json, which escapes `&`, `<` and `>`.
+        r"https://hooks.example.com/x?a=1\u0026b=\u003c2\u003e",
+    ];
+
+    let output = run(run_script(&server, r#"printf '%s\n' "$@""#, &printed));
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        text(&output.stdout),
+        "[masked AWS_SECRET]\n[masked AWS_SECRET]\n[masked HOOK_URL]\n[masked HOOK_URL]\n"
+    );
+}
+
+#[test]
 fn run_masks_value_without_trailing_newline() {
     let server = Server::start();
     server.add("TRIMMED", b"trimmed value/1\n", "");
@@ -341,6 +369,10 @@ fn run_passes_signals_and_finishes() {
         (Signal::SIGINT, "trap 'exit 8' INT", 8),
         (Signal::SIGHUP, "trap 'exit 9' HUP", 9),
         (Signal::SIGQUIT, "trap 'exit 10' QUIT", 10),
+        (Signal::SIGUSR1, "trap 'exit 11' USR1", 11),
+        (Signal::SIGUSR2, "trap 'exit 12' USR2", 12),
+        (Signal::SIGALRM, "trap 'exit 13' ALRM", 13),
+        (Signal::SIGUSR1, "", 128 + 10),
         (Signal::SIGTERM, "", 128 + 15),
     ];
     for (index, (signal, trap, expected)) in cases.into_iter().enumerate() {
@@ -452,6 +484,149 @@ fn run_rejects_invalid_runner_token() {
     let output = run(command);
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("HTTP 401"), "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "secrets: the server did not accept the runner token in SECRETS_RUNNER_TOKEN \
+             (HTTP 401, code unauthorized). Check that SECRETS_RUNNER_TOKEN contains a \
+             runner token from `secrets-server runner issue`"
+        ),
+        "{stderr}"
+    );
     assert!(!stderr.contains("not-a-runner-token"), "{stderr}");
+}
+
+#[test]
+fn run_leaves_out_reserved_keys() {
+    let server = Server::start();
+    // New secrets cannot have reserved keys, so the keys are changed in the
+    // database, as secrets stored before the rule existed have them.
+    server.add("OLD_BASH_ENV", b"/nonexistent/startup.sh", "");
+    server.add("OLD_LD_PRELOAD", b"/nonexistent/preload.so", "");
+    server.add("OLD_TASK_ID", b"not-the-task-id", "");
+    server.add("KEPT", b"kept-value", "");
+    server.rename_secret("OLD_BASH_ENV", "BASH_ENV");
+    server.rename_secret("OLD_LD_PRELOAD", "LD_PRELOAD");
+    server.rename_secret("OLD_TASK_ID", "SECRETS_TASK_ID");
+
+    let script = r#"printf '%s|%s|%s\n' "${BASH_ENV-unset}" "${LD_PRELOAD-unset}" "$KEPT"
+        case "$SECRETS_TASK_ID" in *[!0-9a-f]*) echo "task ID replaced";; esac"#;
+    let output = run(run_script(&server, script, &[]));
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(text(&output.stdout), "unset|unset|[masked KEPT]\n");
+    let warnings: Vec<&str> = stderr.lines().collect();
+    assert_eq!(warnings.len(), 3, "{stderr}");
+    for (warning, key) in warnings
+        .iter()
+        .zip(["BASH_ENV", "LD_PRELOAD", "SECRETS_TASK_ID"])
+    {
+        let expected = format!(
+            "secrets: warning: the secret {key} is not set, because {key} is a reserved key. \
+             As an environment variable, it would change how the programs of the task run"
+        );
+        assert!(warning.starts_with(&expected), "{warning}");
+    }
+}
+
+/// Returns `command` run as the user nobody when the tests run as root,
+/// who may read every process's memory, or else `command` itself.
+fn as_unprivileged_user(command: Command) -> Command {
+    let user = std::fs::metadata("/proc/self").expect("/proc/self").uid();
+    if user != 0 {
+        return command;
+    }
+    let mut unprivileged = Command::new("setpriv");
+    unprivileged
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(command.get_program())
+        .args(command.get_args())
+        .env_clear();
+    for (name, value) in command.get_envs() {
+        if let Some(value) = value {
+            unprivileged.env(name, value);
+        }
+    }
+    unprivileged
+}
+
+#[test]
+fn run_hides_its_environment_from_command() {
+    let server = Server::start();
+    // The command runs as the same user as `secrets run`, its parent, and
+    // tries to read the parent's environment and memory.
+    let script = r#"tr '\0' '\n' < "/proc/$PPID/environ"; echo "environ=$?"
+        cat "/proc/$PPID/mem" > /dev/null; echo "mem=$?""#;
+    let mut command = run_script(&server, script, &[]);
+    command.env("SECRETS_TOKEN", &server.member_token);
+    let output = run(as_unprivileged_user(command));
+    let stdout = text(&output.stdout);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(stdout, "environ=2\nmem=1\n", "{stderr}");
+    assert!(!stdout.contains("SECRETS_RUNNER_TOKEN"), "{stdout}");
+    assert!(!stdout.contains(&server.member_token), "{stdout}");
+    assert_eq!(stderr.matches("Permission denied").count(), 2, "{stderr}");
+}
+
+#[test]
+fn run_reads_runner_token_from_file() {
+    let server = Server::start();
+    server.add("API_KEY", b"value-from-task", "");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let token_file = dir.path().join("runner-token");
+    std::fs::write(&token_file, format!("{}\n", server.runner_token())).expect("write token");
+
+    let script = r#"printf '%s %s\n' "$API_KEY" "${SECRETS_RUNNER_TOKEN_FILE-unset}""#;
+    let mut command = server.client(&["run", "--", "sh", "-c", script]);
+    command.env("SECRETS_RUNNER_TOKEN_FILE", &token_file);
+    let output = run(command);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout), "[masked API_KEY] unset\n");
+
+    // Both ways at once are rejected before any request.
+    let mut command = server.client(&["run", "--", "true"]);
+    command
+        .env("SECRETS_RUNNER_TOKEN_FILE", &token_file)
+        .env("SECRETS_RUNNER_TOKEN", server.runner_token());
+    let output = run(command);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        text(&output.stderr),
+        "secrets: both SECRETS_RUNNER_TOKEN_FILE and SECRETS_RUNNER_TOKEN are set. Unset one \
+         of them.\n"
+    );
+
+    // A rejected token names its file.
+    let wrong_file = dir.path().join("wrong-token");
+    std::fs::write(&wrong_file, "0123abcd").expect("write token");
+    let mut command = server.client(&["run", "--", "true"]);
+    command.env("SECRETS_RUNNER_TOKEN_FILE", &wrong_file);
+    let output = run(command);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let source = format!(
+        "the file {} (SECRETS_RUNNER_TOKEN_FILE)",
+        wrong_file.display()
+    );
+    assert!(
+        stderr.contains(&format!(
+            "did not accept the runner token in {source} (HTTP 401"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("Check that {source} contains")),
+        "{stderr}"
+    );
+
+    // A missing file is reported as a failed read.
+    let mut command = server.client(&["run", "--", "true"]);
+    command.env("SECRETS_RUNNER_TOKEN_FILE", dir.path().join("missing"));
+    let output = run(command);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("reading the runner token from the file"),
+        "{stderr}"
+    );
 }

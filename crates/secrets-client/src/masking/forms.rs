@@ -9,8 +9,6 @@
 //! them. Forms that equal the value, or each other, are removed by the
 //! caller.
 
-use std::io::Write as _;
-
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use zeroize::Zeroizing;
@@ -53,8 +51,7 @@ fn forms_of(text: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
     forms.extend(wrapped_base64_forms(text));
     forms.extend(percent_forms(text));
     if let Ok(text) = std::str::from_utf8(text) {
-        forms.push(json_escaped(text, false));
-        forms.push(json_escaped(text, true));
+        forms.extend(json_forms(text));
     }
     forms
 }
@@ -145,89 +142,215 @@ const PERCENT_SAFE_SETS: [&[u8]; 3] = [
     b"*-._",
 ];
 
+/// Characters that Python's `urllib.parse.quote` leaves as they are by
+/// default (`safe='/'`), besides ASCII letters and digits: the unreserved
+/// characters of RFC 3986 and `/`.
+const PYTHON_QUOTE_SAFE: &[u8] = b"-_.~/";
+
+const UPPER_HEX_DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+const LOWER_HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
 /// Returns the percent-encoded forms of `value`: each safe set of
 /// [`PERCENT_SAFE_SETS`], with a space as `%20` or `+`, and with upper- or
-/// lower-case hexadecimal digits.
+/// lower-case hexadecimal digits, and the form of Python's `quote` for a
+/// value with a `/`. Without a `/`, that form equals the RFC 3986 one.
 fn percent_forms(value: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
     let mut forms = Vec::new();
     for safe in PERCENT_SAFE_SETS {
         for space_as_plus in [false, true] {
-            for hex_digits in [b"0123456789ABCDEF", b"0123456789abcdef"] {
+            for hex_digits in [UPPER_HEX_DIGITS, LOWER_HEX_DIGITS] {
                 forms.push(percent_encoded(value, safe, space_as_plus, hex_digits));
             }
         }
     }
+    if value.contains(&b'/') {
+        forms.push(percent_encoded(
+            value,
+            PYTHON_QUOTE_SAFE,
+            false,
+            UPPER_HEX_DIGITS,
+        ));
+    }
     forms
 }
 
+/// Returns `value` percent-encoded: ASCII letters, digits and the bytes
+/// in `safe` as they are, a space as `+` when `space_as_plus` is set, and
+/// every other byte as `%XX` with `hex_digits`.
 fn percent_encoded(
     value: &[u8],
     safe: &[u8],
     space_as_plus: bool,
     hex_digits: &[u8; 16],
 ) -> Zeroizing<Vec<u8>> {
-    let mut encoded = Zeroizing::new(Vec::with_capacity(value.len() * 3));
-    for &byte in value {
-        if byte.is_ascii_alphanumeric() || safe.contains(&byte) {
-            encoded.push(byte);
+    // The encoding of each byte value, its length first. The loop below
+    // copies 3 bytes for every byte and keeps as many as the encoding has,
+    // which avoids a branch per byte that random text mispredicts often.
+    let mut encodings = [[0u8; 4]; 256];
+    for (byte, encoding) in (0..=u8::MAX).zip(&mut encodings) {
+        *encoding = if byte.is_ascii_alphanumeric() || safe.contains(&byte) {
+            [1, byte, 0, 0]
         } else if byte == b' ' && space_as_plus {
-            encoded.push(b'+');
+            [1, b'+', 0, 0]
         } else {
-            encoded.push(b'%');
-            encoded.push(hex_digits[usize::from(byte >> 4)]);
-            encoded.push(hex_digits[usize::from(byte & 0x0f)]);
-        }
+            let high = hex_digits[usize::from(byte >> 4)];
+            let low = hex_digits[usize::from(byte & 0x0f)];
+            [3, b'%', high, low]
+        };
     }
+
+    // The buffer has room for the longest encoding and never grows.
+    let mut encoded = Zeroizing::new(vec![0u8; value.len() * 3]);
+    let mut length = 0;
+    for &byte in value {
+        let encoding = &encodings[usize::from(byte)];
+        encoded[length..length + 3].copy_from_slice(&encoding[1..]);
+        length += usize::from(encoding[0]);
+    }
+    encoded.truncate(length);
     encoded
 }
 
-/// Returns `text` as the inside of a JSON string, as `serde_json` and
-/// JavaScript's `JSON.stringify` write it, or with every non-ASCII
-/// character as a `\u` escape, as Python's `json.dumps` writes it by
-/// default.
-fn json_escaped(text: &str, ascii_only: bool) -> Zeroizing<Vec<u8>> {
-    // The buffer never grows, so no copy of the text is freed without
-    // being zeroed.
-    let mut escaped = Zeroizing::new(Vec::with_capacity(json_escaped_max_len(text)));
-    let mut units = [0u16; 2];
-    for character in text.chars() {
-        match character {
-            '"' => escaped.extend_from_slice(b"\\\""),
-            '\\' => escaped.extend_from_slice(b"\\\\"),
-            '\n' => escaped.extend_from_slice(b"\\n"),
-            '\r' => escaped.extend_from_slice(b"\\r"),
-            '\t' => escaped.extend_from_slice(b"\\t"),
-            '\u{8}' => escaped.extend_from_slice(b"\\b"),
-            '\u{c}' => escaped.extend_from_slice(b"\\f"),
-            control if u32::from(control) < 0x20 => {
-                write_unicode_escape(&mut escaped, u32::from(control));
-            }
-            other if ascii_only && !other.is_ascii() => {
-                for unit in other.encode_utf16(&mut units) {
-                    write_unicode_escape(&mut escaped, u32::from(*unit));
-                }
-            }
-            other => {
-                let mut bytes = [0u8; 4];
-                escaped.extend_from_slice(other.encode_utf8(&mut bytes).as_bytes());
-            }
+/// The characters that a JSON encoder escapes besides `"`, `\` and the
+/// control characters, which every encoder escapes.
+#[derive(Clone, Copy, Debug, Default)]
+struct JsonEscapes {
+    /// Every non-ASCII character as `\u` escapes of its UTF-16 code
+    /// units, as Python's `json.dumps` and PHP's `json_encode` write by
+    /// default.
+    ///
+    /// NOTE: Python also writes DEL (U+007F) as `\u007f`, which no form
+    /// here does, so a value with DEL is not masked in Python's JSON.
+    non_ascii: bool,
+    /// `/` as `\/`, as PHP's `json_encode` writes it by default.
+    slash: bool,
+    /// `<`, `>`, `&`, U+2028 and U+2029 as `\u003c`, `\u003e`, `\u0026`,
+    /// `\u2028` and `\u2029`, as Go's `encoding/json` writes them by
+    /// default.
+    html: bool,
+}
+
+/// Returns the JSON-escaped forms of `text`: as `serde_json` and
+/// JavaScript's `JSON.stringify` write it, as Python's `json.dumps` writes
+/// it, and, where they differ from these, as PHP's `json_encode` (with and
+/// without `JSON_UNESCAPED_UNICODE`) and Go's `encoding/json` write it.
+fn json_forms(text: &str) -> Vec<Zeroizing<Vec<u8>>> {
+    let mut styles = vec![
+        JsonEscapes::default(),
+        JsonEscapes {
+            non_ascii: true,
+            ..JsonEscapes::default()
+        },
+    ];
+    if text.contains('/') {
+        for non_ascii in [true, false] {
+            styles.push(JsonEscapes {
+                non_ascii,
+                slash: true,
+                ..JsonEscapes::default()
+            });
         }
     }
+    if text.contains(['<', '>', '&', '\u{2028}', '\u{2029}']) {
+        styles.push(JsonEscapes {
+            html: true,
+            ..JsonEscapes::default()
+        });
+    }
+    styles
+        .into_iter()
+        .map(|escapes| json_escaped(text, escapes))
+        .collect()
+}
+
+/// Returns `text` as the inside of a JSON string, with the short escapes
+/// (`\"`, `\\`, `\n`, `\r`, `\t`, `\b`, `\f`), other control characters
+/// as `\u00XX` with lower-case hexadecimal digits, and the other escapes
+/// that `escapes` selects.
+fn json_escaped(text: &str, escapes: JsonEscapes) -> Zeroizing<Vec<u8>> {
+    let ascii_escapes = ascii_json_escapes(escapes);
+    let bytes = text.as_bytes();
+
+    // The buffer has room for the longest escape of every byte and never
+    // grows, so no copy of the text is freed without being zeroed. An ASCII
+    // character copies 6 bytes and keeps as many as its escape has, which
+    // avoids a branch per character.
+    let mut escaped = Zeroizing::new(vec![0u8; json_escaped_max_len(text)]);
+    let mut length = 0;
+    let mut index = 0;
+    while index < bytes.len() {
+        let byte = bytes[index];
+        if byte.is_ascii() {
+            let escape = &ascii_escapes[usize::from(byte)];
+            escaped[length..length + 6].copy_from_slice(&escape[1..]);
+            length += usize::from(escape[0]);
+            index += 1;
+            continue;
+        }
+
+        let character = text[index..]
+            .chars()
+            .next()
+            .expect("a non-ASCII byte at a character boundary starts a character");
+        let width = character.len_utf8();
+        let as_unicode_escapes =
+            escapes.non_ascii || (escapes.html && matches!(character, '\u{2028}' | '\u{2029}'));
+        if as_unicode_escapes {
+            let mut units = [0u16; 2];
+            for unit in character.encode_utf16(&mut units) {
+                escaped[length..length + 6].copy_from_slice(&unicode_escape(*unit));
+                length += 6;
+            }
+        } else {
+            escaped[length..length + width].copy_from_slice(&bytes[index..index + width]);
+            length += width;
+        }
+        index += width;
+    }
+    escaped.truncate(length);
     escaped
 }
 
+/// Returns the escape of each ASCII character inside a JSON string: its
+/// length, then its bytes.
+fn ascii_json_escapes(escapes: JsonEscapes) -> [[u8; 7]; 128] {
+    let mut table = [[0u8; 7]; 128];
+    for (byte, escape) in (0..=0x7f_u8).zip(&mut table) {
+        let short = |second: u8| [2, b'\\', second, 0, 0, 0, 0];
+        let unicode = || {
+            let [first, second, third, fourth, fifth, sixth] = unicode_escape(u16::from(byte));
+            [6, first, second, third, fourth, fifth, sixth]
+        };
+        *escape = match byte {
+            b'"' => short(b'"'),
+            b'\\' => short(b'\\'),
+            b'\n' => short(b'n'),
+            b'\r' => short(b'r'),
+            b'\t' => short(b't'),
+            0x08 => short(b'b'),
+            0x0c => short(b'f'),
+            control if control < 0x20 => unicode(),
+            b'/' if escapes.slash => short(b'/'),
+            b'<' | b'>' | b'&' if escapes.html => unicode(),
+            other => [1, other, 0, 0, 0, 0, 0],
+        };
+    }
+    table
+}
+
 /// Returns the largest length of the JSON-escaped `text`: 6 bytes for each
-/// byte. A control character is 1 byte and its escape `\u001f` 6 bytes. A
-/// non-ASCII character of n bytes becomes one or two `\u` escapes, at most
-/// 3 bytes for each of its bytes.
+/// byte. A control character, `<`, `>` or `&` is 1 byte and its escape,
+/// such as `\u001f`, 6 bytes. A non-ASCII character of n bytes becomes one
+/// or two `\u` escapes, at most 3 bytes for each of its bytes.
 fn json_escaped_max_len(text: &str) -> usize {
     text.len() * 6
 }
 
-/// Appends the JSON escape `\uXXXX` of a UTF-16 code unit, written straight
-/// into `escaped` without a temporary string.
-fn write_unicode_escape(escaped: &mut Vec<u8>, unit: u32) {
-    write!(escaped, "\\u{unit:04x}").expect("writing to a Vec cannot fail");
+/// Returns the JSON escape `\uXXXX` of a UTF-16 code unit, with lower-case
+/// hexadecimal digits.
+fn unicode_escape(unit: u16) -> [u8; 6] {
+    let digit = |shift: u16| LOWER_HEX_DIGITS[usize::from((unit >> shift) & 0x0f)];
+    [b'\\', b'u', digit(12), digit(8), digit(4), digit(0)]
 }
 
 #[cfg(test)]
@@ -321,19 +444,155 @@ mod tests {
         let text = "a\"b\\c\n\r\t\u{8}\u{c}\u{1f}\u{7f}é";
         let quoted = serde_json::to_string(text).expect("serialize");
         let expected = &quoted.as_bytes()[1..quoted.len() - 1];
-        assert_eq!(&json_escaped(text, false)[..], expected);
+        assert_eq!(&json_escaped(text, JsonEscapes::default())[..], expected);
+    }
+
+    /// Escapes `text` character by character, the plain way that
+    /// `json_escaped` must match.
+    fn json_escaped_plainly(text: &str, escapes: JsonEscapes) -> String {
+        let mut escaped = String::new();
+        for character in text.chars() {
+            let unicode = |escaped: &mut String, character: char| {
+                let mut units = [0u16; 2];
+                for unit in character.encode_utf16(&mut units) {
+                    escaped.push_str(&format!("\\u{unit:04x}"));
+                }
+            };
+            match character {
+                '"' => escaped.push_str("\\\""),
+                '\\' => escaped.push_str("\\\\"),
+                '\n' => escaped.push_str("\\n"),
+                '\r' => escaped.push_str("\\r"),
+                '\t' => escaped.push_str("\\t"),
+                '\u{8}' => escaped.push_str("\\b"),
+                '\u{c}' => escaped.push_str("\\f"),
+                control if control < ' ' => unicode(&mut escaped, control),
+                '/' if escapes.slash => escaped.push_str("\\/"),
+                '<' | '>' | '&' | '\u{2028}' | '\u{2029}' if escapes.html => {
+                    unicode(&mut escaped, character);
+                }
+                other if escapes.non_ascii && !other.is_ascii() => unicode(&mut escaped, other),
+                other => escaped.push(other),
+            }
+        }
+        escaped
+    }
+
+    #[test]
+    fn json_escaped_matches_plain_escaping() {
+        use rand::{Rng, SeedableRng};
+        let alphabet: Vec<char> = (0..0x80_u8)
+            .map(char::from)
+            .chain(['é', '€', '😀', '\u{2028}', '\u{2029}', '\u{ffff}'])
+            .collect();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        for _ in 0..200 {
+            let text: String = (0..rng.gen_range(0..200))
+                .map(|_| alphabet[rng.gen_range(0..alphabet.len())])
+                .collect();
+            for bits in 0..8 {
+                let escapes = JsonEscapes {
+                    non_ascii: bits & 1 != 0,
+                    slash: bits & 2 != 0,
+                    html: bits & 4 != 0,
+                };
+                let escaped = json_escaped(&text, escapes);
+                let expected = json_escaped_plainly(&text, escapes);
+                assert_eq!(
+                    escaped.as_slice(),
+                    expected.as_bytes(),
+                    "{text:?} {escapes:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn percent_encoded_matches_plain_encoding() {
+        use rand::{RngCore, SeedableRng};
+        let mut value = vec![0u8; 4096];
+        rand::rngs::StdRng::seed_from_u64(4).fill_bytes(&mut value);
+        value.extend(0..=u8::MAX);
+        for safe in PERCENT_SAFE_SETS.into_iter().chain([PYTHON_QUOTE_SAFE]) {
+            for space_as_plus in [false, true] {
+                for hex_digits in [UPPER_HEX_DIGITS, LOWER_HEX_DIGITS] {
+                    let mut expected = Vec::new();
+                    for &byte in &value {
+                        if byte.is_ascii_alphanumeric() || safe.contains(&byte) {
+                            expected.push(byte);
+                        } else if byte == b' ' && space_as_plus {
+                            expected.push(b'+');
+                        } else {
+                            let high = hex_digits[usize::from(byte >> 4)];
+                            let low = hex_digits[usize::from(byte & 0x0f)];
+                            expected.extend([b'%', high, low]);
+                        }
+                    }
+                    let encoded = percent_encoded(&value, safe, space_as_plus, hex_digits);
+                    assert_eq!(encoded.as_slice(), expected.as_slice());
+                }
+            }
+        }
     }
 
     #[test]
     fn json_escaped_never_grows_its_buffer() {
-        // Control characters and, as `\u` escapes, 4-byte characters are
-        // the longest escapes for their bytes.
-        for text in ["\u{1}\u{1f}\u{0}", "😀😀", "a\u{1}é😀\"\n", ""] {
-            for ascii_only in [false, true] {
-                let escaped = json_escaped(text, ascii_only);
+        // Control characters, `<`, `>`, `&` and, as `\u` escapes, 4-byte
+        // characters are the longest escapes for their bytes.
+        let all_escapes = JsonEscapes {
+            non_ascii: true,
+            slash: true,
+            html: true,
+        };
+        for text in [
+            "\u{1}\u{1f}\u{0}",
+            "😀😀",
+            "a\u{1}é😀\"\n",
+            "<&>/\u{2028}",
+            "",
+        ] {
+            for escapes in [JsonEscapes::default(), all_escapes] {
+                let escaped = json_escaped(text, escapes);
                 assert_eq!(escaped.capacity(), text.len() * 6, "{text:?}");
             }
         }
+    }
+
+    #[test]
+    fn forms_include_php_json_escapes() {
+        let forms = encoded_forms("https://hooks.example.com/é".as_bytes());
+        // PHP's json_encode by default, and with JSON_UNESCAPED_UNICODE.
+        assert!(contains(&forms, "https:\\/\\/hooks.example.com\\/\\u00e9"));
+        assert!(contains(&forms, "https:\\/\\/hooks.example.com\\/é"));
+    }
+
+    #[test]
+    fn forms_include_go_json_escapes() {
+        let forms = encoded_forms("a=1&b=<2>\u{2028}é".as_bytes());
+        assert!(contains(&forms, "a=1\\u0026b=\\u003c2\\u003e\\u2028é"));
+    }
+
+    #[test]
+    fn json_forms_only_where_they_differ() {
+        // serde_json's and Python's forms only, because the text has
+        // nothing that PHP or Go escape differently.
+        assert_eq!(json_forms("plain é").len(), 2);
+        assert_eq!(json_forms("a/b").len(), 4);
+        assert_eq!(json_forms("a&b").len(), 3);
+        assert_eq!(json_forms("<a/b>").len(), 5);
+    }
+
+    #[test]
+    fn forms_include_python_quote() {
+        // urllib.parse.quote keeps `/` by default and encodes `+`.
+        let value = b"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+        let forms = encoded_forms(value);
+        assert!(contains(
+            &forms,
+            "wJalrXUtnFEMI/K7MDENG%2BbPxRfiCYEXAMPLEKEY"
+        ));
+        assert_eq!(percent_forms(value).len(), 13);
+        assert_eq!(percent_forms(b"no slash+").len(), 12);
     }
 
     #[test]

@@ -1,5 +1,14 @@
 //! The command's environment: the inherited variables, the task's secrets
 //! and the task variables.
+//!
+//! A secret with a reserved key ([`SecretKey::is_reserved`]), such as
+//! `PATH`, `BASH_ENV`, `LD_PRELOAD` or one of the task variables, is left
+//! out. New secrets cannot have such keys, but a database may hold secrets
+//! added before the rule existed. As environment variables, they would let
+//! the member who added them run code in the task and read every other
+//! value.
+//!
+//! [`SecretKey::is_reserved`]: secrets_core::SecretKey::is_reserved
 
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -9,16 +18,21 @@ use secrets_core::api::TaskSecrets;
 
 use crate::error::printable;
 use crate::settings::{
-    MEMBER_TOKEN_VARIABLE, RUNNER_TOKEN_VARIABLE, SERVER_VARIABLE, TASK_ID_VARIABLE,
-    TASK_TOKEN_VARIABLE,
+    MEMBER_TOKEN_VARIABLE, RUNNER_TOKEN_FILE_VARIABLE, RUNNER_TOKEN_VARIABLE, SERVER_VARIABLE,
+    TASK_ID_VARIABLE, TASK_TOKEN_VARIABLE,
 };
 
-/// Credentials of `secrets run` itself, which the command does not
-/// inherit.
-const NOT_INHERITED: [&str; 2] = [RUNNER_TOKEN_VARIABLE, MEMBER_TOKEN_VARIABLE];
+/// Credentials of `secrets run` itself, and the path of the runner token's
+/// file, which the command does not inherit.
+const NOT_INHERITED: [&str; 3] = [
+    RUNNER_TOKEN_VARIABLE,
+    RUNNER_TOKEN_FILE_VARIABLE,
+    MEMBER_TOKEN_VARIABLE,
+];
 
 /// Variables that `secrets run` sets for `secrets catalog` inside the
-/// command. They take precedence over inherited variables and secrets.
+/// command. They take precedence over inherited variables, and secrets
+/// cannot have these keys, which are reserved.
 const TASK_VARIABLES: [&str; 3] = [SERVER_VARIABLE, TASK_ID_VARIABLE, TASK_TOKEN_VARIABLE];
 
 /// The values of the task variables.
@@ -60,10 +74,12 @@ pub fn set_environment(
 
     for secret in &secrets.secrets {
         let key = secret.key.as_str();
-        if TASK_VARIABLES.contains(&key) {
+        if secret.key.is_reserved() {
             warnings.push(format!(
-                "the secret {key} is not set, because `secrets run` sets {key} itself. \
-                 Give the secret another key."
+                "the secret {key} is not set, because {key} is a reserved key. As an \
+                 environment variable, it would change how the programs of the task run or \
+                 replace a variable that `secrets run` sets. Delete the secret and add it \
+                 again with another key."
             ));
             continue;
         }
@@ -162,6 +178,7 @@ mod tests {
         let parent = inherited(&[
             ("SECRETS_RUNNER_TOKEN", "runner"),
             ("SECRETS_TOKEN", "member"),
+            ("SECRETS_RUNNER_TOKEN_FILE", "/run/token"),
             ("SECRETS_TASK_TOKEN", "outer-task"),
             ("SECRETS_COMPANY", "acme"),
         ]);
@@ -169,6 +186,7 @@ mod tests {
         let environment = environment(&command);
         assert!(!environment.contains_key("SECRETS_RUNNER_TOKEN"));
         assert!(!environment.contains_key("SECRETS_TOKEN"));
+        assert!(!environment.contains_key("SECRETS_RUNNER_TOKEN_FILE"));
         assert_eq!(environment["SECRETS_TASK_TOKEN"], "task-token");
         assert_eq!(environment["SECRETS_COMPANY"], "acme");
     }
@@ -176,18 +194,58 @@ mod tests {
     #[test]
     fn environment_secret_replaces_inherited_with_warning() {
         let mut command = Command::new("true");
-        let secrets = secrets(r#"{"secrets":[{"key":"HOME","description":"","value":"/x"}]}"#);
+        let secrets = secrets(r#"{"secrets":[{"key":"REGION","description":"","value":"eu"}]}"#);
         let warnings = set_environment(
             &mut command,
-            inherited(&[("HOME", "/root")]),
+            inherited(&[("REGION", "us")]),
             &secrets,
             &TASK,
         );
         assert_eq!(
             warnings,
-            ["the secret HOME replaces the inherited environment variable HOME"]
+            ["the secret REGION replaces the inherited environment variable REGION"]
         );
-        assert_eq!(environment(&command)["HOME"], "/x");
+        assert_eq!(environment(&command)["REGION"], "eu");
+    }
+
+    #[test]
+    fn environment_leaves_out_reserved_keys() {
+        let mut command = Command::new("true");
+        let secrets = secrets(
+            r#"{"secrets":[
+                {"key":"BASH_ENV","description":"","value":"/tmp/x.sh"},
+                {"key":"LD_PRELOAD","description":"","value":"/tmp/x.so"},
+                {"key":"PATH","description":"","value":"/tmp/bin"},
+                {"key":"SECRETS_SERVER","description":"","value":"http://elsewhere"},
+                {"key":"PATH_TO_REPORT","description":"","value":"/reports"}
+            ]}"#,
+        );
+        let warnings = set_environment(
+            &mut command,
+            inherited(&[("PATH", "/bin")]),
+            &secrets,
+            &TASK,
+        );
+
+        assert_eq!(warnings.len(), 4, "{warnings:?}");
+        for (warning, key) in
+            warnings
+                .iter()
+                .zip(["BASH_ENV", "LD_PRELOAD", "PATH", "SECRETS_SERVER"])
+        {
+            assert!(
+                warning.starts_with(&format!(
+                    "the secret {key} is not set, because {key} is a reserved key."
+                )),
+                "{warning}"
+            );
+        }
+        let environment = environment(&command);
+        assert!(!environment.contains_key("BASH_ENV"));
+        assert!(!environment.contains_key("LD_PRELOAD"));
+        assert_eq!(environment["PATH"], "/bin");
+        assert_eq!(environment["SECRETS_SERVER"], "http://127.0.0.1:8080");
+        assert_eq!(environment["PATH_TO_REPORT"], "/reports");
     }
 
     #[test]
@@ -203,7 +261,8 @@ mod tests {
         );
         let warnings = set_environment(&mut command, Vec::new(), &secrets, &TASK);
         assert_eq!(warnings.len(), 3, "{warnings:?}");
-        assert!(warnings[0].contains("SECRETS_TASK_ID is not set"));
+        assert!(warnings[0]
+            .contains("SECRETS_TASK_ID is not set, because SECRETS_TASK_ID is a reserved key."));
         assert!(warnings[1].contains("WITH_NUL is not set"));
         assert_eq!(
             warnings[2],

@@ -19,7 +19,8 @@ use crate::api::Client;
 use crate::cli::RunArgs;
 use crate::error::CliError;
 use crate::masking::Patterns;
-use crate::settings::{parse_task_id, token_from_env, RUNNER_TOKEN_VARIABLE, TASK_TOKEN_VARIABLE};
+use crate::settings::{parse_task_id, TASK_TOKEN_VARIABLE};
+use crate::token::Token;
 use environment::{set_environment, TaskVariables};
 use output::OutputCopy;
 use signals::SignalForwarder;
@@ -31,19 +32,19 @@ const OUTPUT_GRACE: Duration = Duration::from_secs(2);
 
 /// Runs `secrets run` and returns the exit status to exit with.
 pub fn run(args: RunArgs) -> Result<u8, CliError> {
+    forbid_inspection()?;
     let client = Client::new(args.server.base_url()?);
     let company = args.company.company()?;
-    let runner_token = token_from_env(
-        RUNNER_TOKEN_VARIABLE,
-        "Set it to a runner token from `secrets-server runner issue`.",
-    )?;
+    let runner_token = Token::runner()?;
 
     // Catch signals before the task starts, so that a task whose start was
     // interrupted is still finished.
     let signals = SignalForwarder::start()
         .map_err(|error| CliError::Io(format!("cannot catch signals: {error}")))?;
 
-    let task = client.start_task(&company, &runner_token)?;
+    let task = client
+        .start_task(&company, runner_token.expose())
+        .map_err(|error| runner_token.request_error(error))?;
     drop(runner_token);
     let Ok(task_id) = parse_task_id(&task.task_id) else {
         return Err(CliError::Server(format!(
@@ -57,6 +58,28 @@ pub fn run(args: RunArgs) -> Result<u8, CliError> {
     let status = run_in_task(&client, task_id, &task, &args.command, &signals);
     guard.finish();
     status
+}
+
+/// Makes this process non-dumpable, so that other processes of the same
+/// user, the command included, can neither read its environment and
+/// memory under /proc nor attach to it with ptrace. Both contain the
+/// runner token, and the memory also contains the task's values.
+///
+/// NOTE: a process with CAP_SYS_PTRACE, such as one that runs as root,
+/// still can. Other systems than Linux get no such protection.
+#[cfg(target_os = "linux")]
+fn forbid_inspection() -> Result<(), CliError> {
+    nix::sys::prctl::set_dumpable(false).map_err(|error| {
+        CliError::Io(format!(
+            "cannot protect this process from being read by the command (prctl \
+             PR_SET_DUMPABLE failed): {error}"
+        ))
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn forbid_inspection() -> Result<(), CliError> {
+    Ok(())
 }
 
 /// Runs the command inside the started task and returns its exit status.

@@ -1,10 +1,16 @@
-//! Passing SIGINT, SIGTERM, SIGHUP and SIGQUIT on to the command.
+//! Passing SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGALRM
+//! on to the command.
 //!
-//! `secrets run` catches these signals instead of dying, so that it can
-//! finish the task after the command ends. A signal that the kernel sent
-//! (Ctrl-C, Ctrl-\ or a hang-up of the terminal) went to the whole
-//! foreground process group, the command included, so only signals that
-//! another process sent with `kill` are passed on. A command that got
+//! Each of these signals ends a process that does not catch it.
+//! `secrets run` catches them instead of dying, so that it can finish the
+//! task after the command ends. SIGKILL cannot be caught, so after a
+//! SIGKILL the command keeps running and the task stays open until it
+//! expires.
+//!
+//! A signal that the kernel sent (Ctrl-C, Ctrl-\ or a hang-up of the
+//! terminal) went to the whole foreground process group, the command
+//! included, so only signals that another process sent with `kill` are
+//! passed on. A command that got
 //! Ctrl-C twice could take the second one as a request to stop without
 //! cleaning up.
 //!
@@ -20,10 +26,13 @@ use std::time::Duration;
 
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
-use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+use signal_hook::consts::{SIGALRM, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
 use signal_hook::iterator::exfiltrator::WithOrigin;
 use signal_hook::iterator::SignalsInfo;
 use signal_hook::low_level::siginfo::Cause;
+
+/// The signals that are caught and passed on.
+const FORWARDED_SIGNALS: [i32; 7] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM];
 
 /// How often the command is checked for having exited.
 const EXIT_POLL_INTERVAL: Duration = Duration::from_millis(20);
@@ -47,7 +56,7 @@ struct Shared {
 impl SignalForwarder {
     /// Starts catching the signals in a background thread.
     pub fn start() -> std::io::Result<Self> {
-        let mut signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])?;
+        let mut signals = SignalsInfo::<WithOrigin>::new(FORWARDED_SIGNALS)?;
         let shared = Arc::new(Mutex::new(Shared::default()));
         let forwarder_shared = Arc::clone(&shared);
         std::thread::Builder::new()

@@ -10,9 +10,9 @@ use crate::api::Client;
 
 /// Guard of a started task, which finishes the task when the guard is
 /// finished or dropped, whichever comes first. Dropping covers a panic
-/// that unwinds. The release profile of this workspace aborts on panic
-/// instead, so in such a build [`TaskGuard::new`] also installs a panic
-/// hook that finishes the task.
+/// that unwinds, as panics do in this workspace's native builds. A build
+/// with `panic = "abort"` drops nothing, so there [`TaskGuard::new`] also
+/// installs a panic hook that finishes the task.
 #[derive(Debug)]
 pub struct TaskGuard {
     open: Arc<Mutex<Option<OpenTask>>>,
@@ -139,9 +139,9 @@ mod tests {
 
     #[test]
     fn panic_hook_finishes_task() {
-        // The release profile aborts on panic, where only the hook runs.
-        // Here the hook stays installed for the rest of the tests, which
-        // is harmless once it has finished its task.
+        // A build with `panic = "abort"` runs only the hook. Here the hook
+        // stays installed for the rest of the tests, which is harmless
+        // once it has finished its task.
         let (base_url, received) = scripted_server(vec![Reply::json(200, "")]);
         let task = guard(&base_url);
         install_panic_hook(Arc::clone(&task.open));
