@@ -372,7 +372,7 @@ test('sign out ends the session for every copy of the cookie', async ({ page }) 
   await expect(page.locator('.secrets-load-error').first()).toContainText('Your session has ended.');
 });
 
-test('a task receives a secret added in the form, and the row shows its use', async ({ page }) => {
+test('task gets form value, row shows last use', async ({ page }) => {
   await openSection(page);
   const secretPart = canary('task');
   const value = `-----BEGIN KEY-----\n  ${secretPart}\nGrüße 日本\n-----END KEY-----\n`;

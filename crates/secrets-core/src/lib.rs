@@ -14,8 +14,8 @@
 //! - The **description** is a short plain-text note that helps an agent pick
 //!   the right secret ([`Description`]).
 //! - A **sealed value** is a value encrypted by the client to its company's
-//!   public key ([`sealed::SealedValue`]); the server stores only sealed
-//!   values and opens them only for a task.
+//!   public key ([`sealed::SealedValue`]). The server stores only sealed
+//!   values, and opens them only for a task.
 //! - A **member** is a person who may manage a company's secrets.
 //! - A **runner** is the credential that starts the company's **tasks**; a
 //!   task gets a snapshot of the company's secrets, with their values, as

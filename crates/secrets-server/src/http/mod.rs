@@ -1,5 +1,5 @@
 //! The HTTP layer: one router and the accept loop that serves it. The
-//! router holds the REST API v1, the login link route and the SPA's static
+//! router contains the REST API v1, the login link route and the SPA's static
 //! files. The API has the dashboard's routes, and the routes with which
 //! runners start tasks and tasks read their secrets.
 //!
