@@ -5,7 +5,7 @@ use std::fmt;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use secrets_core::{is_direction_control, CompanyId};
 
-use super::organization::conglomerate_from_column;
+use super::organization::{check_conglomerate_exists, conglomerate_from_column};
 use super::{now, ConglomerateId, Store, StoreError};
 
 /// Maximum length of a member name, in characters.
@@ -104,17 +104,7 @@ impl Store {
         name: &MemberName,
     ) -> Result<Member, StoreError> {
         self.write(|transaction| {
-            let conglomerate_exists = transaction
-                .query_row(
-                    "SELECT 1 FROM conglomerates WHERE id = ?1",
-                    [conglomerate.as_str()],
-                    |_| Ok(()),
-                )
-                .optional()?
-                .is_some();
-            if !conglomerate_exists {
-                return Err(StoreError::ConglomerateNotFound(conglomerate.clone()));
-            }
+            check_conglomerate_exists(transaction, conglomerate)?;
 
             let existing: Option<(i64, Option<i64>)> = transaction
                 .query_row(

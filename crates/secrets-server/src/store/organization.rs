@@ -56,6 +56,27 @@ impl fmt::Debug for ConglomerateId {
 
 /// Parses a conglomerate ID read back from the database. Only validated
 /// IDs are written, so a failure means the file was changed by hand.
+/// Fails with [`StoreError::ConglomerateNotFound`] unless `conglomerate`
+/// exists.
+pub(super) fn check_conglomerate_exists(
+    connection: &rusqlite::Connection,
+    conglomerate: &ConglomerateId,
+) -> Result<(), StoreError> {
+    let exists = connection
+        .query_row(
+            "SELECT 1 FROM conglomerates WHERE id = ?1",
+            [conglomerate.as_str()],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if exists {
+        Ok(())
+    } else {
+        Err(StoreError::ConglomerateNotFound(conglomerate.clone()))
+    }
+}
+
 pub(super) fn conglomerate_from_column(text: String) -> rusqlite::Result<ConglomerateId> {
     ConglomerateId::parse(&text).map_err(|error| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(error))
@@ -88,17 +109,7 @@ impl Store {
         conglomerate: &ConglomerateId,
     ) -> Result<(), StoreError> {
         self.write_with_company_key(|transaction| {
-            let conglomerate_exists = transaction
-                .query_row(
-                    "SELECT 1 FROM conglomerates WHERE id = ?1",
-                    [conglomerate.as_str()],
-                    |_| Ok(()),
-                )
-                .optional()?
-                .is_some();
-            if !conglomerate_exists {
-                return Err(StoreError::ConglomerateNotFound(conglomerate.clone()));
-            }
+            check_conglomerate_exists(transaction, conglomerate)?;
 
             transaction
                 .execute(
