@@ -58,9 +58,9 @@ pub(super) fn zeroizing_json<T: Serialize>(status: StatusCode, body: &T) -> Resp
         INITIAL_RESPONSE_CAPACITY,
     )));
     if let Err(error) = serde_json::to_writer(&mut writer, body) {
-        // The body types are plain structs of strings and lists, and the
-        // writer never fails. So serde_json cannot fail here, and this
-        // branch is only a guard.
+        // serde_json fails only when the writer or a Serialize impl does.
+        // This writer always returns Ok, and the body types derive Serialize
+        // over strings and lists, so this branch is a guard.
         tracing::error!(%error, "failed to serialize a response body");
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
