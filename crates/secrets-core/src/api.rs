@@ -11,6 +11,13 @@ use zeroize::Zeroizing;
 use crate::sealed::{SealedValue, SealedValueError};
 use crate::{Description, DescriptionError, KeyError, SecretKey};
 
+mod import;
+
+pub use import::{
+    import_keys_exist_message, import_limit_message, ImportItemError, ImportSecretsRequest,
+    ImportSecretsResponse, ImportValidationError, DUPLICATE_IN_IMPORT_MESSAGE,
+};
+
 /// Paths of the REST API, named once for the server's router and the SPA's
 /// client.
 pub mod paths {
@@ -18,6 +25,10 @@ pub mod paths {
 
     /// Router pattern of the collection of a company's secrets.
     pub const SECRETS_ROUTE: &str = "/api/v1/companies/{company}/secrets";
+
+    /// Router pattern that adds several secrets in one request, all or
+    /// none. Keys are uppercase, so `import` never names a secret.
+    pub const IMPORT_ROUTE: &str = "/api/v1/companies/{company}/secrets/import";
 
     /// Router pattern of one secret.
     pub const SECRET_ROUTE: &str = "/api/v1/companies/{company}/secrets/{key}";
@@ -50,6 +61,11 @@ pub mod paths {
     /// Returns the path of a company's secrets collection.
     pub fn secrets(company: &CompanyId) -> String {
         format!("/api/v1/companies/{company}/secrets")
+    }
+
+    /// Returns the path that imports secrets into a company.
+    pub fn import(company: &CompanyId) -> String {
+        format!("/api/v1/companies/{company}/secrets/import")
     }
 
     /// Returns the path of one secret. Keys and company IDs are restricted
@@ -399,6 +415,9 @@ pub enum ErrorCode {
     ValueWriteOnce,
     /// 422: a create request sent the value in plaintext instead of sealed.
     PlaintextValue,
+    /// 422: an import has no secrets, too many, or invalid or repeated
+    /// items, which [`ErrorBody::items`] names.
+    InvalidImport,
     /// 409: the value was sealed to a public key that is no longer the
     /// company's.
     StalePublicKey,
@@ -437,6 +456,22 @@ pub struct ErrorBody {
     pub code: ErrorCode,
     /// The sentence to show to the owner.
     pub message: String,
+    /// The items of an import that caused the error, each with its own
+    /// code and message. Empty, and left out of the JSON, for every other
+    /// error.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<ImportItemError>,
+}
+
+impl ErrorBody {
+    /// Creates the body of an error that no import item caused.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            items: Vec::new(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -515,6 +550,8 @@ mod tests {
     fn paths_match_route_patterns() {
         let company = CompanyId::parse("acme").expect("valid company");
         let key = SecretKey::parse("API_KEY").expect("valid key");
+        let import_route = paths::IMPORT_ROUTE.replace("{company}", "acme");
+        assert_eq!(paths::import(&company), import_route);
         let secrets_route = paths::SECRETS_ROUTE.replace("{company}", "acme");
         let secret_route = paths::SECRET_ROUTE
             .replace("{company}", "acme")

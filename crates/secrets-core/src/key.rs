@@ -4,6 +4,12 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::characters::{invisible_name, is_space_code_point, look_alike};
+
+mod vague;
+
+pub use vague::{is_vague_key, VAGUE_KEY_HINT};
+
 /// Maximum length of a key, in characters.
 pub const KEY_MAX_CHARS: usize = 64;
 
@@ -29,6 +35,36 @@ pub enum KeyError {
     /// first character is not a letter.
     #[error("Use A-Z, 0-9, and underscores. Must start with a letter.")]
     InvalidCharacters,
+
+    /// The key contains an invisible character (a control, a zero-width
+    /// character, a direction mark, a filler) or a space other than the
+    /// ASCII space. The message names it instead of showing it.
+    #[error("{}", invisible_character_message(*code_point, name, *position))]
+    InvisibleCharacter {
+        /// The character's code point.
+        code_point: u32,
+        /// The character's Unicode name, such as `ZERO WIDTH SPACE`.
+        name: &'static str,
+        /// 1-based position of the character in the key, in characters.
+        position: usize,
+    },
+
+    /// The key contains a letter of another script, or a fullwidth form,
+    /// that looks like a Latin letter, a digit or the underscore, such as
+    /// the Cyrillic `А` in place of `A`.
+    #[error("{}", look_alike_message(*character, *code_point, name, *looks_like, *position))]
+    LookAlike {
+        /// The character as it appears in the key.
+        character: char,
+        /// The character's code point.
+        code_point: u32,
+        /// The character's Unicode name, such as `CYRILLIC CAPITAL LETTER A`.
+        name: &'static str,
+        /// The ASCII letter, digit or underscore that it looks like.
+        looks_like: char,
+        /// 1-based position of the character in the key, in characters.
+        position: usize,
+    },
 
     /// The key is made of valid characters but is longer than
     /// [`KEY_MAX_CHARS`].
@@ -186,6 +222,8 @@ impl SecretKey {
 }
 
 fn validate_key(text: &str) -> Result<(), KeyError> {
+    find_confusing_character(text)?;
+
     let mut characters = text.chars();
     let Some(first) = characters.next() else {
         return Err(KeyError::Empty);
@@ -202,6 +240,58 @@ fn validate_key(text: &str) -> Result<(), KeyError> {
         return Err(KeyError::TooLong { length: text.len() });
     }
     Ok(())
+}
+
+/// Rejects the first invisible character or look-alike letter of `text`
+/// with an error that names it, so that the owner learns what to fix
+/// instead of reading the general rule for a key that looks valid.
+fn find_confusing_character(text: &str) -> Result<(), KeyError> {
+    for (index, character) in text.chars().enumerate() {
+        let position = index + 1;
+        if let Some(name) = invisible_name(character) {
+            return Err(KeyError::InvisibleCharacter {
+                code_point: character as u32,
+                name,
+                position,
+            });
+        }
+        if let Some((name, looks_like)) = look_alike(character) {
+            return Err(KeyError::LookAlike {
+                character,
+                code_point: character as u32,
+                name,
+                looks_like,
+                position,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Returns the message of [`KeyError::InvisibleCharacter`]. It names the
+/// character and never prints it, because it would show as nothing.
+fn invisible_character_message(code_point: u32, name: &str, position: usize) -> String {
+    if is_space_code_point(code_point) {
+        format!("The key contains a space character (U+{code_point:04X} {name}) at position {position}. Keys cannot contain spaces, so delete it or type an underscore.")
+    } else {
+        format!("The key contains an invisible character (U+{code_point:04X} {name}) at position {position}. Delete it and type the key again.")
+    }
+}
+
+/// Returns the message of [`KeyError::LookAlike`].
+fn look_alike_message(
+    character: char,
+    code_point: u32,
+    name: &str,
+    looks_like: char,
+    position: usize,
+) -> String {
+    let (looks_like_text, replacement) = match looks_like {
+        '0'..='9' => (format!("the digit {looks_like}"), "digit"),
+        '_' => ("an underscore".to_owned(), "underscore of your keyboard"),
+        _ => (format!("the Latin letter {looks_like}"), "Latin letter"),
+    };
+    format!("The key contains {character} (U+{code_point:04X} {name}) at position {position}, which looks like {looks_like_text}. Type it with the {replacement}.")
 }
 
 /// Uppercases the ASCII letters `a`-`z` of `text` and keeps every other
@@ -342,19 +432,116 @@ mod tests {
             ("_KEY", INVALID),
             ("", KeyError::Empty),
             (&sixty_five, KeyError::TooLong { length: 65 }),
-            // The first letter is CYRILLIC CAPITAL LETTER A, a look-alike of `A`.
-            ("\u{0410}PI_KEY", INVALID),
-            ("API\u{200B}KEY", INVALID),
-            ("A\u{0}PI", INVALID),
             ("api_key", INVALID),
             ("API_KEY ", INVALID),
             (" API_KEY", INVALID),
-            ("API_KEY\n", INVALID),
             ("ÄPI_KEY", INVALID),
+            // A combining accent is visible, so the general rule covers it.
+            ("A\u{301}PI", INVALID),
+            // Fullwidth punctuation looks like ASCII punctuation, which is
+            // invalid anyway.
+            ("API\u{FF0D}KEY", INVALID),
         ];
         for (text, expected) in cases {
             assert_eq!(SecretKey::parse(text), Err(*expected), "{text:?}");
         }
+    }
+
+    fn invisible(code_point: u32, name: &'static str, position: usize) -> KeyError {
+        KeyError::InvisibleCharacter {
+            code_point,
+            name,
+            position,
+        }
+    }
+
+    #[test]
+    fn key_invisible_characters_named() {
+        let cases: &[(&str, KeyError)] = &[
+            ("API\u{200B}KEY", invisible(0x200B, "ZERO WIDTH SPACE", 4)),
+            ("KEY\u{200E}", invisible(0x200E, "LEFT-TO-RIGHT MARK", 4)),
+            ("A\u{0}PI", invisible(0x0, "NULL", 2)),
+            ("API_KEY\n", invisible(0xA, "LINE FEED", 8)),
+            (
+                "\u{FEFF}API_KEY",
+                invisible(0xFEFF, "ZERO WIDTH NO-BREAK SPACE", 1),
+            ),
+            ("API\u{A0}KEY", invisible(0xA0, "NO-BREAK SPACE", 4)),
+            ("API_KEY\u{E0041}", invisible(0xE0041, "TAG", 8)),
+            // Positions count characters, not bytes: "É" is two bytes.
+            ("ÉA\u{2066}", invisible(0x2066, "LEFT-TO-RIGHT ISOLATE", 3)),
+            // The first confusing character wins, whatever comes after it.
+            ("my-key\u{200D}", invisible(0x200D, "ZERO WIDTH JOINER", 7)),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(SecretKey::parse(text), Err(*expected), "{text:?}");
+            assert_eq!(SecretKey::parse_new(text), Err(*expected), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn key_look_alikes_named() {
+        let cases: &[(&str, char, &str, char, usize)] = &[
+            (
+                "\u{410}PI_KEY",
+                '\u{410}',
+                "CYRILLIC CAPITAL LETTER A",
+                'A',
+                1,
+            ),
+            (
+                "API_K\u{395}Y",
+                '\u{395}',
+                "GREEK CAPITAL LETTER EPSILON",
+                'E',
+                6,
+            ),
+            (
+                "\u{FF21}PI",
+                '\u{FF21}',
+                "FULLWIDTH LATIN CAPITAL LETTER A",
+                'A',
+                1,
+            ),
+            ("DB_\u{FF11}", '\u{FF11}', "FULLWIDTH DIGIT ONE", '1', 4),
+            ("DB\u{FF3F}URL", '\u{FF3F}', "FULLWIDTH LOW LINE", '_', 3),
+            ("\u{212A}EY", '\u{212A}', "KELVIN SIGN", 'K', 1),
+            ("api_\u{43E}k", '\u{43E}', "CYRILLIC SMALL LETTER O", 'o', 5),
+        ];
+        for &(text, character, name, looks_like, position) in cases {
+            let expected = KeyError::LookAlike {
+                character,
+                code_point: character as u32,
+                name,
+                looks_like,
+                position,
+            };
+            assert_eq!(SecretKey::parse(text), Err(expected), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn key_character_messages_readable() {
+        assert_eq!(
+            SecretKey::parse("\u{410}PI_KEY").expect_err("look-alike").to_string(),
+            "The key contains \u{410} (U+0410 CYRILLIC CAPITAL LETTER A) at position 1, which looks like the Latin letter A. Type it with the Latin letter."
+        );
+        assert_eq!(
+            SecretKey::parse("API\u{200B}KEY").expect_err("invisible").to_string(),
+            "The key contains an invisible character (U+200B ZERO WIDTH SPACE) at position 4. Delete it and type the key again."
+        );
+        assert_eq!(
+            SecretKey::parse("API\u{A0}KEY").expect_err("space").to_string(),
+            "The key contains a space character (U+00A0 NO-BREAK SPACE) at position 4. Keys cannot contain spaces, so delete it or type an underscore."
+        );
+        assert_eq!(
+            SecretKey::parse("DB_\u{FF11}").expect_err("digit").to_string(),
+            "The key contains \u{FF11} (U+FF11 FULLWIDTH DIGIT ONE) at position 4, which looks like the digit 1. Type it with the digit."
+        );
+        assert_eq!(
+            SecretKey::parse("API_KEY\u{E0041}").expect_err("tag").to_string(),
+            "The key contains an invisible character (U+E0041 TAG) at position 8. Delete it and type the key again."
+        );
     }
 
     #[test]

@@ -27,16 +27,24 @@
 //! so code that has one may trust it.
 
 pub mod api;
+mod characters;
 mod company;
 mod description;
+pub mod dotenv;
 mod key;
 pub mod sealed;
 mod value;
 
 pub use company::{CompanyId, CompanyIdError};
 pub use description::{is_direction_control, Description, DescriptionError, DESCRIPTION_MAX_CHARS};
-pub use key::{uppercase_ascii_letters, KeyError, SecretKey, KEY_MAX_CHARS};
-pub use value::{validate_value, SecretValue, ValueError, VALUE_MAX_BYTES};
+pub use dotenv::{parse_env, split_assignment, EnvEntry, EnvLine, EnvSyntaxError};
+pub use key::{
+    is_vague_key, uppercase_ascii_letters, KeyError, SecretKey, KEY_MAX_CHARS, VAGUE_KEY_HINT,
+};
+pub use value::{
+    validate_value, value_warnings, SecretValue, ValueError, ValueWarning, NAMED_INVISIBLE_MAX,
+    VALUE_MAX_BYTES,
+};
 
 /// Maximum number of secrets that one company may store.
 pub const MAX_SECRETS_PER_COMPANY: usize = 50;

@@ -30,6 +30,10 @@ pub const SEALED_BOX_OVERHEAD: usize = 48;
 /// Largest sealed value: a value of [`VALUE_MAX_BYTES`], sealed.
 pub const SEALED_VALUE_MAX_BYTES: usize = VALUE_MAX_BYTES + SEALED_BOX_OVERHEAD;
 
+/// Length of the largest sealed value in padded base64, in characters:
+/// each group of up to 3 bytes becomes 4 characters.
+pub const SEALED_VALUE_MAX_BASE64_CHARS: usize = SEALED_VALUE_MAX_BYTES.div_ceil(3) * 4;
+
 /// Decoding config of sealed values: padding optional, because some
 /// libraries (libsodium.js by default) leave it out.
 const DECODE_CONFIG: GeneralPurposeConfig =
@@ -150,7 +154,7 @@ impl SealedValue {
         // costs no large allocation. Every 4 characters without padding
         // hold 3 bytes.
         let unpadded = text.trim_end_matches('=').len();
-        if unpadded > SEALED_VALUE_MAX_BYTES.div_ceil(3) * 4 {
+        if unpadded > SEALED_VALUE_MAX_BASE64_CHARS {
             return Err(SealedValueError::TooLarge {
                 bytes: (unpadded * 3 / 4).saturating_sub(SEALED_BOX_OVERHEAD),
             });

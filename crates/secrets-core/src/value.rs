@@ -4,6 +4,10 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
+mod warnings;
+
+pub use warnings::{value_warnings, ValueWarning, NAMED_INVISIBLE_MAX};
+
 /// Maximum size of a value, in bytes of UTF-8 (32 KiB).
 pub const VALUE_MAX_BYTES: usize = 32_768;
 

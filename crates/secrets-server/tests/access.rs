@@ -15,15 +15,17 @@ use serde_json::{json, Value};
 enum Endpoint {
     List,
     Create,
+    Import,
     Update,
     Delete,
     Activity,
     PublicKey,
 }
 
-const ENDPOINTS: [Endpoint; 6] = [
+const ENDPOINTS: [Endpoint; 7] = [
     Endpoint::List,
     Endpoint::Create,
+    Endpoint::Import,
     Endpoint::Update,
     Endpoint::Delete,
     Endpoint::Activity,
@@ -101,7 +103,12 @@ impl Setup {
             Endpoint::Create => (
                 Method::POST,
                 format!("{base}/secrets"),
-                Some(self.create_body(company)),
+                Some(self.create_body(company, "NEW_KEY")),
+            ),
+            Endpoint::Import => (
+                Method::POST,
+                format!("{base}/secrets/import"),
+                Some(json!({ "secrets": [self.create_body(company, "IMPORTED_KEY")] })),
             ),
             Endpoint::Update => (
                 Method::PATCH,
@@ -119,15 +126,15 @@ impl Setup {
         }
     }
 
-    /// Returns a create request body sealed to the public key of `company`,
-    /// or of `alpha` when `company` does not exist: the request must then
-    /// be rejected before its body is read.
-    fn create_body(&self, company: &str) -> Value {
+    /// Returns a create request body for `key`, sealed to the public key of
+    /// `company`, or of `alpha` when `company` does not exist: the request
+    /// must then be rejected before its body is read.
+    fn create_body(&self, company: &str, key: &str) -> Value {
         let exists = CompanyId::parse(company)
             .is_ok_and(|id| self.server.store().conglomerate_of(&id).is_ok());
         let sealing_key =
             store_sealing_key(self.server.store(), if exists { company } else { "alpha" });
-        sealed_request(&sealing_key, "NEW_KEY", "v")
+        sealed_request(&sealing_key, key, "v")
     }
 
     /// Sends a request to every endpoint of `company` with `credential`
@@ -179,7 +186,7 @@ fn company_id(text: &str) -> CompanyId {
 fn success_status(endpoint: Endpoint) -> u16 {
     match endpoint {
         Endpoint::List | Endpoint::Update | Endpoint::Activity | Endpoint::PublicKey => 200,
-        Endpoint::Create => 201,
+        Endpoint::Create | Endpoint::Import => 201,
         Endpoint::Delete => 204,
     }
 }
@@ -345,7 +352,10 @@ async fn access_member_manages_every_company_of_conglomerate() {
     let events = setup
         .server
         .count("SELECT COUNT(*) FROM activity_events WHERE company_id = 'alpha-2'");
-    assert_eq!(events, 4, "added (seed), added, updated, removed");
+    assert_eq!(
+        events, 5,
+        "added (seed), added, added (import), updated, removed"
+    );
 }
 
 #[tokio::test]

@@ -2,19 +2,8 @@
 
 mod common;
 
-use common::{new_secret, sealed_request, TestServer};
+use common::{new_secret, sealed_request, statuses_and_codes, TestServer};
 use futures::future::join_all;
-use serde_json::Value;
-
-async fn statuses_and_codes(responses: Vec<reqwest::Response>) -> Vec<(u16, String)> {
-    let mut results = Vec::new();
-    for response in responses {
-        let status = response.status().as_u16();
-        let body: Value = response.json().await.expect("JSON");
-        results.push((status, body["code"].as_str().unwrap_or_default().to_owned()));
-    }
-    results
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn race_hundred_creates_stop_at_limit() {

@@ -152,6 +152,39 @@ async fn create_invalid_key_not_folded() {
 }
 
 #[tokio::test]
+async fn create_key_confusing_character_named() {
+    let server = TestServer::start().await;
+    let token = server.api_token("acme", "owner");
+    let sealing_key = server.sealing_key(&token, "acme").await;
+    let with_key = |key: &str| sealed_request(&sealing_key, key, "v");
+
+    let cases = [
+        (
+            "\u{410}PI_KEY",
+            "The key contains \u{410} (U+0410 CYRILLIC CAPITAL LETTER A) at position 1, which looks like the Latin letter A. Type it with the Latin letter.",
+        ),
+        (
+            "API\u{200B}KEY",
+            "The key contains an invisible character (U+200B ZERO WIDTH SPACE) at position 4. Delete it and type the key again.",
+        ),
+        (
+            "KEY\u{0}",
+            "The key contains an invisible character (U+0000 NULL) at position 4. Delete it and type the key again.",
+        ),
+    ];
+    for (invalid, message) in cases {
+        // The message comes from the shared rules, which the form uses too.
+        let expected = SecretKey::parse_new(invalid).expect_err("invalid key");
+        assert_eq!(expected.to_string(), message);
+
+        let response = server.create(&token, "acme", &with_key(invalid)).await;
+        assert_error(response, 422, "invalid_key", message).await;
+    }
+
+    assert!(server.keys(&token, "acme").await.is_empty());
+}
+
+#[tokio::test]
 async fn create_invalid_value_and_description() {
     let server = TestServer::start().await;
     let token = server.api_token("acme", "owner");

@@ -15,9 +15,10 @@ use super::{run_blocking, AppError, AppState};
 /// The accepted body: a [`CreateSecretRequest`], read field by field so
 /// that a plaintext `value` is recognized and rejected with a message that
 /// explains how to seal it. The content of `value` is skipped without
-/// being stored, so it never reaches a log or a response.
+/// being stored, so it never reaches a log or a response. The import route
+/// reads each of its items the same way.
 #[derive(Deserialize)]
-struct CreateBody {
+pub(super) struct CreateBody {
     key: Option<String>,
     sealed_value: Option<String>,
     key_id: Option<String>,
@@ -32,9 +33,19 @@ impl JsonShape for CreateBody {
 }
 
 impl CreateBody {
+    /// Returns `true` when the body carries a plaintext `value` field.
+    pub(super) fn has_plaintext_value(&self) -> bool {
+        self.value
+    }
+
+    /// Returns the key as sent, or an empty string when it is missing.
+    pub(super) fn key(&self) -> &str {
+        self.key.as_deref().unwrap_or_default()
+    }
+
     /// Returns the request, or rejects a body that carries a plaintext
     /// value or lacks a field.
-    fn into_request(self) -> Result<CreateSecretRequest, AppError> {
+    pub(super) fn into_request(self) -> Result<CreateSecretRequest, AppError> {
         if self.value {
             return Err(AppError::PlaintextValue);
         }

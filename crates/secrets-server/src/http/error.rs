@@ -5,12 +5,14 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use secrets_core::api::{
-    ErrorBody, ErrorCode, ValidationError, PLAINTEXT_VALUE_MESSAGE, STALE_PUBLIC_KEY_MESSAGE,
+    import_keys_exist_message, import_limit_message, ErrorBody, ErrorCode, ImportItemError,
+    ImportValidationError, ValidationError, PLAINTEXT_VALUE_MESSAGE, STALE_PUBLIC_KEY_MESSAGE,
     VALUE_WRITE_ONCE_MESSAGE,
 };
-use secrets_core::{limit_reached_message, CompanyId, SecretKey, DUPLICATE_KEY_MESSAGE};
+use secrets_core::{
+    group_thousands, limit_reached_message, CompanyId, SecretKey, DUPLICATE_KEY_MESSAGE,
+};
 
-use super::json_body::MAX_BODY_BYTES;
 use super::task_auth::RunnerRejection;
 use crate::store::StoreError;
 
@@ -55,6 +57,30 @@ pub enum AppError {
     /// 409: the company already has the maximum number of secrets.
     #[error("{}", limit_reached_message())]
     LimitReached,
+    /// 422: an import is empty, too large, or has invalid or repeated
+    /// items.
+    #[error(transparent)]
+    InvalidImport(ImportValidationError),
+    /// 422: items of an import sent their value in plaintext.
+    #[error("{PLAINTEXT_VALUE_MESSAGE}")]
+    ImportPlaintextValue {
+        /// The items with a plaintext value.
+        items: Vec<ImportItemError>,
+    },
+    /// 409: the company already has secrets with keys of an import.
+    #[error("{}", import_keys_exist_message(items.len()))]
+    ImportKeysExist {
+        /// The items whose key exists.
+        items: Vec<ImportItemError>,
+    },
+    /// 409: an import would take the company past its secret limit.
+    #[error("{}", import_limit_message(*existing, *requested))]
+    ImportLimitReached {
+        /// Number of secrets the company has.
+        existing: usize,
+        /// Number of secrets in the import.
+        requested: usize,
+    },
     /// 422: a description update also tried to change the value.
     #[error("{VALUE_WRITE_ONCE_MESSAGE}")]
     ValueWriteOnce,
@@ -85,9 +111,12 @@ pub enum AppError {
         /// `Retry-After`.
         retry_after: u64,
     },
-    /// 413: the body is larger than [`MAX_BODY_BYTES`].
-    #[error("The request body is larger than the limit of {} KiB.", MAX_BODY_BYTES / 1024)]
-    PayloadTooLarge,
+    /// 413: the body is larger than the route accepts.
+    #[error("The request body is larger than the limit of {} KiB.", group_thousands(max_bytes / 1024))]
+    PayloadTooLarge {
+        /// The route's limit, in bytes.
+        max_bytes: usize,
+    },
     /// 415: the body is not declared as JSON.
     #[error("Send the request body as JSON, with the header Content-Type: application/json.")]
     UnsupportedMediaType,
@@ -139,6 +168,22 @@ impl AppError {
         match source {
             StoreError::DuplicateKey => Self::DuplicateKey,
             StoreError::LimitReached => Self::LimitReached,
+            StoreError::KeysExist(keys) => Self::ImportKeysExist {
+                items: keys
+                    .into_iter()
+                    .map(|(index, key)| {
+                        let message = DUPLICATE_KEY_MESSAGE.to_owned();
+                        ImportItemError::new(index, key.as_str(), ErrorCode::DuplicateKey, message)
+                    })
+                    .collect(),
+            },
+            StoreError::ImportLimitReached {
+                existing,
+                requested,
+            } => Self::ImportLimitReached {
+                existing,
+                requested,
+            },
             StoreError::SecretNotFound => Self::SecretNotFound,
             StoreError::StalePublicKey => Self::StalePublicKey,
             StoreError::AccessRevoked => Self::Unauthorized,
@@ -185,15 +230,21 @@ impl AppError {
                 StatusCode::NOT_FOUND
             }
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Validation(_) | Self::ValueWriteOnce | Self::PlaintextValue => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            Self::Validation(_)
+            | Self::ValueWriteOnce
+            | Self::PlaintextValue
+            | Self::InvalidImport(_)
+            | Self::ImportPlaintextValue { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::InvalidQuery(_) | Self::NotASession => StatusCode::BAD_REQUEST,
             Self::RateLimited { .. } | Self::TaskRateLimited { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
-            Self::DuplicateKey | Self::LimitReached | Self::StalePublicKey => StatusCode::CONFLICT,
-            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::DuplicateKey
+            | Self::LimitReached
+            | Self::StalePublicKey
+            | Self::ImportKeysExist { .. }
+            | Self::ImportLimitReached { .. } => StatusCode::CONFLICT,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::InvalidBody(_) => StatusCode::BAD_REQUEST,
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
@@ -214,18 +265,29 @@ impl AppError {
             Self::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed,
             Self::Validation(error) => error.code(),
             Self::ValueWriteOnce => ErrorCode::ValueWriteOnce,
-            Self::PlaintextValue => ErrorCode::PlaintextValue,
+            Self::PlaintextValue | Self::ImportPlaintextValue { .. } => ErrorCode::PlaintextValue,
+            Self::InvalidImport(_) => ErrorCode::InvalidImport,
             Self::StalePublicKey => ErrorCode::StalePublicKey,
             Self::InvalidQuery(_) => ErrorCode::InvalidQuery,
             Self::NotASession => ErrorCode::NotASession,
             Self::RateLimited { .. } | Self::TaskRateLimited { .. } => ErrorCode::RateLimited,
-            Self::DuplicateKey => ErrorCode::DuplicateKey,
-            Self::LimitReached => ErrorCode::LimitReached,
-            Self::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            Self::DuplicateKey | Self::ImportKeysExist { .. } => ErrorCode::DuplicateKey,
+            Self::LimitReached | Self::ImportLimitReached { .. } => ErrorCode::LimitReached,
+            Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
             Self::UnsupportedMediaType | Self::InvalidBody(_) | Self::BodyTimeout => {
                 ErrorCode::InvalidBody
             }
             Self::RequestTimeout | Self::Internal { .. } => ErrorCode::Internal,
+        }
+    }
+
+    /// Returns the items of an import that caused the error, or no items
+    /// for every other error.
+    fn items(&self) -> &[ImportItemError] {
+        match self {
+            Self::InvalidImport(error) => error.items(),
+            Self::ImportPlaintextValue { items } | Self::ImportKeysExist { items } => items,
+            _ => &[],
         }
     }
 }
@@ -252,6 +314,7 @@ impl IntoResponse for AppError {
         let body = ErrorBody {
             code: self.code(),
             message: self.to_string(),
+            items: self.items().to_vec(),
         };
         let mut response = (self.status(), Json(body)).into_response();
         if let Self::RateLimited { retry_after } | Self::TaskRateLimited { retry_after } = self {
@@ -261,7 +324,7 @@ impl IntoResponse for AppError {
         }
         if matches!(
             self,
-            Self::PayloadTooLarge | Self::BodyTimeout | Self::RequestTimeout
+            Self::PayloadTooLarge { .. } | Self::BodyTimeout | Self::RequestTimeout
         ) {
             // The rest of the body may be unread, so the connection cannot
             // carry another request; tell the client not to reuse it.

@@ -18,7 +18,8 @@ use super::AppError;
 /// `Content-Length`, in bytes. The buffer doubles when it fills.
 const INITIAL_BODY_CAPACITY: usize = 16 * 1024;
 
-/// Maximum size of a request body, in bytes (256 KiB).
+/// Maximum size of a request body, in bytes (256 KiB), on every route but
+/// the import, whose [`JsonShape`] sets a larger one.
 ///
 /// The sealed box of a maximal value is 32,816 bytes, which base64 turns
 /// into 43,756 characters, so the largest valid create request fits with
@@ -38,6 +39,9 @@ pub struct JsonBody<T>(pub T);
 pub trait JsonShape: DeserializeOwned {
     /// The message of the 400 response to JSON of another shape.
     const SHAPE_MESSAGE: &'static str;
+
+    /// Maximum size of the body, in bytes.
+    const MAX_BYTES: usize = MAX_BODY_BYTES;
 }
 
 /// Returns `true` for a field that is present with any content, `null`
@@ -59,7 +63,7 @@ where
         if !has_json_content_type(request.headers()) {
             return Err(AppError::UnsupportedMediaType);
         }
-        let body = read_body(request).await?;
+        let body = read_body(request, T::MAX_BYTES).await?;
 
         // serde_json's messages may quote the input, which can contain a
         // value, so the response names only the kind of problem.
@@ -94,41 +98,44 @@ fn parse_json_object<T: DeserializeOwned>(
     })
 }
 
-/// Reads a whole request body of at most [`MAX_BODY_BYTES`] into memory
-/// that is zeroed when it drops.
+/// Reads a whole request body of at most `max_bytes` into memory that is
+/// zeroed when it drops.
 ///
 /// Rejects a `Content-Length` over the limit before reading (413), a body
 /// that grows past the limit while streaming (413), a body that pauses
 /// longer than [`Timeouts::body_read`](super::Timeouts::body_read) (408),
 /// and a body that fails to arrive in any other way (400).
-pub(super) async fn read_body(request: Request) -> Result<Zeroizing<Vec<u8>>, AppError> {
+pub(super) async fn read_body(
+    request: Request,
+    max_bytes: usize,
+) -> Result<Zeroizing<Vec<u8>>, AppError> {
     let declared = declared_length(request.headers());
-    if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
-        return Err(AppError::PayloadTooLarge);
+    if declared.is_some_and(|length| length > max_bytes as u64) {
+        return Err(AppError::PayloadTooLarge { max_bytes });
     }
 
     // Reserve the declared length at once, so that the buffer does not
     // grow while it reads a well-formed request.
     let capacity = declared.map_or(INITIAL_BODY_CAPACITY, |length| length as usize);
     let mut buffer = Zeroizing::new(Vec::with_capacity(capacity));
-    let mut body = Limited::new(request.into_body(), MAX_BODY_BYTES);
+    let mut body = Limited::new(request.into_body(), max_bytes);
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|error| body_error(error.as_ref()))?;
+        let frame = frame.map_err(|error| body_error(error.as_ref(), max_bytes))?;
         if let Ok(data) = frame.into_data() {
             // A frame that shares its memory cannot be zeroed here.
             // NOTE: hyper reads from the socket into its own buffer, and
             // frames are usually views of that buffer, which hyper reuses
             // and frees without zeroing.
-            let _ = append_frame(&mut buffer, data);
+            let _ = append_frame(&mut buffer, data, max_bytes);
         }
     }
     Ok(buffer)
 }
 
-/// Maps an error of the limited body stream to a response.
-fn body_error(error: &(dyn std::error::Error + 'static)) -> AppError {
+/// Maps an error of the stream limited to `max_bytes` to a response.
+fn body_error(error: &(dyn std::error::Error + 'static), max_bytes: usize) -> AppError {
     if error.is::<LengthLimitError>() {
-        AppError::PayloadTooLarge
+        AppError::PayloadTooLarge { max_bytes }
     } else if caused_by::<TimeoutError>(error) {
         tracing::info!("the request body paused too long; responding 408");
         AppError::BodyTimeout
@@ -143,8 +150,12 @@ fn body_error(error: &(dyn std::error::Error + 'static)) -> AppError {
 /// the old one is zeroed as it drops. When `frame` is the only reference to
 /// its memory, that memory is zeroed and returned as `Ok` for the caller to
 /// free. A frame that shares its memory is returned unchanged as `Err`.
-fn append_frame(buffer: &mut Zeroizing<Vec<u8>>, frame: Bytes) -> Result<Bytes, Bytes> {
-    extend_zeroizing(buffer, &frame, MAX_BODY_BYTES);
+fn append_frame(
+    buffer: &mut Zeroizing<Vec<u8>>,
+    frame: Bytes,
+    max_bytes: usize,
+) -> Result<Bytes, Bytes> {
+    extend_zeroizing(buffer, &frame, max_bytes);
 
     let mut owned = frame.try_into_mut()?;
     owned.zeroize();
@@ -208,7 +219,7 @@ mod tests {
         let mut buffer = Zeroizing::new(Vec::with_capacity(2));
 
         for frame in ["line 1\n", "line 2", "\r\n", "end"] {
-            let _ = append_frame(&mut buffer, Bytes::from(frame.to_owned()));
+            let _ = append_frame(&mut buffer, Bytes::from(frame.to_owned()), MAX_BODY_BYTES);
         }
 
         assert_eq!(&buffer[..], b"line 1\nline 2\r\nend");
@@ -218,7 +229,7 @@ mod tests {
     fn append_frame_zeroes_unique_frame() {
         let mut buffer = Zeroizing::new(Vec::new());
 
-        let zeroed = append_frame(&mut buffer, Bytes::from(b"value".to_vec()));
+        let zeroed = append_frame(&mut buffer, Bytes::from(b"value".to_vec()), MAX_BODY_BYTES);
 
         let zeroed = zeroed.expect("the only reference is zeroed");
         assert_eq!(&zeroed[..], &[0; 5]);
@@ -231,7 +242,7 @@ mod tests {
         let frame = Bytes::from(b"value".to_vec());
         let other_reference = frame.clone();
 
-        let returned = append_frame(&mut buffer, frame);
+        let returned = append_frame(&mut buffer, frame, MAX_BODY_BYTES);
 
         assert_eq!(returned.expect_err("a shared frame is kept"), &b"value"[..]);
         assert_eq!(&other_reference[..], b"value");

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use zeroize::Zeroizing;
 
 use super::auth::SESSION_COOKIE;
-use super::json_body::{has_content_type, read_body};
+use super::json_body::{has_content_type, read_body, MAX_BODY_BYTES};
 use super::login_pages::{confirm_page, cross_site_page, invalid_link_page, not_a_form_page};
 use super::same_origin::verify_same_origin;
 use super::{run_blocking, AppError, AppState};
@@ -76,7 +76,7 @@ pub(super) async fn sign_in(
     if !has_content_type(request.headers(), "application/x-www-form-urlencoded") {
         return Ok((StatusCode::UNSUPPORTED_MEDIA_TYPE, Html(not_a_form_page())).into_response());
     }
-    let body = read_body(request).await?;
+    let body = read_body(request, MAX_BODY_BYTES).await?;
     let Some(token) = serde_urlencoded::from_bytes::<LoginToken>(&body)
         .ok()
         .and_then(|form| form.token)

@@ -14,6 +14,7 @@ mod delete_secret;
 mod error;
 mod finish_task;
 mod html;
+mod import_secrets;
 mod json_body;
 mod list_secrets;
 mod login;
@@ -46,8 +47,8 @@ use axum::response::Response;
 use axum::routing::{any, delete, get, post};
 use axum::Router;
 use secrets_core::api::paths::{
-    ACTIVITY_ROUTE, LOGIN_ROUTE, PUBLIC_KEY_ROUTE, SECRETS_ROUTE, SECRET_ROUTE, SESSION_ROUTE,
-    TASKS_ROUTE, TASK_CATALOG_ROUTE, TASK_FINISH_ROUTE, TASK_SECRETS_ROUTE,
+    ACTIVITY_ROUTE, IMPORT_ROUTE, LOGIN_ROUTE, PUBLIC_KEY_ROUTE, SECRETS_ROUTE, SECRET_ROUTE,
+    SESSION_ROUTE, TASKS_ROUTE, TASK_CATALOG_ROUTE, TASK_FINISH_ROUTE, TASK_SECRETS_ROUTE,
 };
 use tower::Layer;
 use tower_http::services::ServeDir;
@@ -60,6 +61,7 @@ use crate::store::{Store, StoreError};
 
 pub use auth::{authorize, SESSION_COOKIE};
 pub use error::AppError;
+pub use import_secrets::MAX_IMPORT_BODY_BYTES;
 pub use json_body::MAX_BODY_BYTES;
 pub use rate_limit::{RateLimiter, TaskRateLimit, WriteRateLimit};
 pub use same_origin::{verify_same_origin, CrossOriginRequest};
@@ -159,6 +161,7 @@ pub fn app(state: AppState) -> Router {
             SECRETS_ROUTE,
             get(list_secrets::list_secrets).post(create_secret::create_secret),
         )
+        .route(IMPORT_ROUTE, post(import_secrets::import_secrets))
         .route(
             SECRET_ROUTE,
             delete(delete_secret::delete_secret).patch(update_secret::update_secret),

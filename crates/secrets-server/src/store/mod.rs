@@ -18,6 +18,7 @@ mod create_secret;
 mod credentials;
 mod data_keys;
 mod delete_secret;
+mod import_secrets;
 mod list_secrets;
 mod members;
 mod open_value;
@@ -36,7 +37,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
-use secrets_core::CompanyId;
+use secrets_core::{CompanyId, SecretKey};
 
 use crate::crypto::{CryptoError, KeyId, MasterKey, MasterKeyError, MASTER_KEY_ENV};
 use data_keys::KeyRing;
@@ -76,6 +77,19 @@ pub enum StoreError {
     /// The company already stores the maximum number of secrets.
     #[error("the company has reached its secret limit")]
     LimitReached,
+    /// An import contains keys that the company has already: each with its
+    /// index in the import.
+    #[error("the company already has secrets with {} of the imported keys", .0.len())]
+    KeysExist(Vec<(usize, SecretKey)>),
+    /// An import would take the company past the maximum number of
+    /// secrets.
+    #[error("the company has {existing} secrets, so an import of {requested} would pass its secret limit")]
+    ImportLimitReached {
+        /// Number of secrets the company has.
+        existing: usize,
+        /// Number of secrets in the import.
+        requested: usize,
+    },
     /// The company has no secret with this key.
     #[error("no secret with this key exists")]
     SecretNotFound,

@@ -307,6 +307,18 @@ impl TestServer {
     }
 }
 
+/// Returns the status and JSON error code of each response, in order; the
+/// code is empty for a success.
+pub async fn statuses_and_codes(responses: Vec<reqwest::Response>) -> Vec<(u16, String)> {
+    let mut results = Vec::new();
+    for response in responses {
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.expect("JSON");
+        results.push((status, body["code"].as_str().unwrap_or_default().to_owned()));
+    }
+    results
+}
+
 /// Asserts that a response has this status, JSON error code and message.
 pub async fn assert_error(response: reqwest::Response, status: u16, code: &str, message: &str) {
     assert_eq!(response.status(), status);
