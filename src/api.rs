@@ -392,10 +392,7 @@ mod tests {
     use super::*;
 
     fn duplicate_body() -> ErrorBody {
-        ErrorBody {
-            code: ErrorCode::DuplicateKey,
-            message: DUPLICATE_KEY_MESSAGE.to_owned(),
-        }
+        ErrorBody::new(ErrorCode::DuplicateKey, DUPLICATE_KEY_MESSAGE)
     }
 
     #[cfg_attr(not(target_family = "wasm"), test)]
@@ -433,10 +430,7 @@ mod tests {
     #[cfg_attr(target_family = "wasm", wasm_bindgen_test::wasm_bindgen_test)]
     fn error_rate_limited_shows_server_message() {
         let message = "You made too many changes. Wait 30 seconds and try again.";
-        let body = ErrorBody {
-            code: ErrorCode::RateLimited,
-            message: message.to_owned(),
-        };
+        let body = ErrorBody::new(ErrorCode::RateLimited, message);
         let error = error_from_status(429, Some(body.clone()));
         assert_eq!(error, ApiError::Rejected(body));
         assert_eq!(error.to_string(), message);
@@ -445,12 +439,7 @@ mod tests {
     #[cfg_attr(not(target_family = "wasm"), test)]
     #[cfg_attr(target_family = "wasm", wasm_bindgen_test::wasm_bindgen_test)]
     fn list_out_of_date_codes() {
-        let rejected = |code| {
-            ApiError::Rejected(ErrorBody {
-                code,
-                message: String::new(),
-            })
-        };
+        let rejected = |code| ApiError::Rejected(ErrorBody::new(code, String::new()));
         assert!(rejected(ErrorCode::DuplicateKey).is_list_out_of_date());
         assert!(rejected(ErrorCode::LimitReached).is_list_out_of_date());
         assert!(!rejected(ErrorCode::InvalidKey).is_list_out_of_date());

@@ -310,10 +310,7 @@ fn list_body(keys: &[&str], limit: usize) -> serde_json::Value {
 }
 
 fn error_body(code: ErrorCode, message: &str) -> serde_json::Value {
-    let body = ErrorBody {
-        code,
-        message: message.to_owned(),
-    };
+    let body = ErrorBody::new(code, message);
     serde_json::to_value(body).expect("serialize error")
 }
 

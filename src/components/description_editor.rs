@@ -196,10 +196,10 @@ mod tests {
             update_error_message(&key, &ApiError::NotFound),
             "API_KEY no longer exists, so its description was not saved."
         );
-        let rate_limited = ApiError::Rejected(ErrorBody {
-            code: ErrorCode::RateLimited,
-            message: "Too many changes. Try again in 30 seconds.".to_owned(),
-        });
+        let rate_limited = ApiError::Rejected(ErrorBody::new(
+            ErrorCode::RateLimited,
+            "Too many changes. Try again in 30 seconds.",
+        ));
         assert_eq!(
             update_error_message(&key, &rate_limited),
             "Too many changes. Try again in 30 seconds."
