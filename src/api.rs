@@ -12,11 +12,12 @@
 mod public_keys;
 
 use std::fmt;
+use std::future::Future;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use secrets_core::api::{
-    paths, ActivityPage, CreateSecretRequest, ErrorBody, ErrorCode, PublicKeyResponse, SecretList,
-    SecretMetadata, UpdateSecretRequest,
+    paths, ActivityPage, CreateSecretRequest, ErrorBody, ErrorCode, ImportSecretsRequest,
+    ImportSecretsResponse, PublicKeyResponse, SecretList, SecretMetadata, UpdateSecretRequest,
 };
 use secrets_core::sealed::SealingKey;
 use secrets_core::{CompanyId, Description, SecretKey, SecretValue};
@@ -88,23 +89,60 @@ impl Api {
     /// secret and returns its metadata as the server stored it.
     ///
     /// The first save of a company fetches its public key, and later saves
-    /// reuse it. When the server responds 409 `stale_public_key` because
-    /// the cached key is not the company's current one, this function drops
-    /// it, fetches the current one and sends the request once more, sealed
-    /// to it. A second stale key yields [`ApiError::StalePublicKey`].
+    /// reuse it. A stale key is handled as [`Api::seal_and_send`] describes.
     pub async fn create_secret(
         &self,
         company: &CompanyId,
         secret: &UnsealedSecret,
     ) -> Result<SecretMetadata, ApiError> {
+        self.seal_and_send(company, |sealing_key| async move {
+            self.send_sealed(company, secret, &sealing_key).await
+        })
+        .await
+    }
+
+    /// Seals the value of every secret in `secrets` to the company's public
+    /// key and imports them in one request, which the server applies as a
+    /// whole or not at all. Returns the stored metadata in the order of
+    /// `secrets`.
+    ///
+    /// A rejected import yields [`ApiError::Rejected`], whose body may name
+    /// the failing secrets by their index in `secrets`. A stale key is
+    /// handled as [`Api::seal_and_send`] describes.
+    pub async fn import_secrets(
+        &self,
+        company: &CompanyId,
+        secrets: &[UnsealedSecret],
+    ) -> Result<Vec<SecretMetadata>, ApiError> {
+        self.seal_and_send(company, |sealing_key| async move {
+            self.send_sealed_import(company, secrets, &sealing_key)
+                .await
+        })
+        .await
+        .map(|response| response.secrets)
+    }
+
+    /// Runs `send` with the company's public key, and once more with a newly
+    /// fetched key when the server responds 409 `stale_public_key` because
+    /// the cached key is no longer the company's current one. A second stale
+    /// key yields [`ApiError::StalePublicKey`].
+    async fn seal_and_send<T, Send, Sent>(
+        &self,
+        company: &CompanyId,
+        send: Send,
+    ) -> Result<T, ApiError>
+    where
+        Send: Fn(SealingKey) -> Sent,
+        Sent: Future<Output = Result<T, ApiError>>,
+    {
         let sealing_key = self.sealing_key(company).await?;
-        let result = self.send_sealed(company, secret, &sealing_key).await;
+        let result = send(sealing_key.clone()).await;
         if !is_stale_public_key(&result) {
             return result;
         }
 
         // The cached key is not the company's current one, so fetch the
-        // current one and seal the value again.
+        // current one and seal the values again.
         log::info!(
             "Public key {} of company {company} is stale; fetching the new key and saving again.",
             sealing_key.key_id()
@@ -112,7 +150,7 @@ impl Api {
         self.public_keys
             .remove_if_current(company, sealing_key.key_id());
         let sealing_key = self.sealing_key(company).await?;
-        let result = self.send_sealed(company, secret, &sealing_key).await;
+        let result = send(sealing_key.clone()).await;
         if is_stale_public_key(&result) {
             self.public_keys
                 .remove_if_current(company, sealing_key.key_id());
@@ -145,14 +183,31 @@ impl Api {
         secret: &UnsealedSecret,
         sealing_key: &SealingKey,
     ) -> Result<SecretMetadata, ApiError> {
-        let body = CreateSecretRequest {
-            key: secret.key.to_string(),
-            sealed_value: sealing_key.seal(&secret.value).to_base64(),
-            key_id: sealing_key.key_id().to_owned(),
-            description: secret.description.to_string(),
-        };
+        let body = sealed_request(secret, sealing_key);
         let request = self
             .authorize(Request::post(&self.url(&paths::secrets(company))))
+            .json(&body)
+            .map_err(|_| ApiError::InvalidRequest)?;
+        let response = request.send().await.map_err(|_| ApiError::Network)?;
+        decode_json(response).await
+    }
+
+    /// Seals every value of `secrets` to `sealing_key` and sends the import
+    /// request. The body holds only sealed boxes, so it is not zeroed.
+    async fn send_sealed_import(
+        &self,
+        company: &CompanyId,
+        secrets: &[UnsealedSecret],
+        sealing_key: &SealingKey,
+    ) -> Result<ImportSecretsResponse, ApiError> {
+        let body = ImportSecretsRequest {
+            secrets: secrets
+                .iter()
+                .map(|secret| sealed_request(secret, sealing_key))
+                .collect(),
+        };
+        let request = self
+            .authorize(Request::post(&self.url(&paths::import(company))))
             .json(&body)
             .map_err(|_| ApiError::InvalidRequest)?;
         let response = request.send().await.map_err(|_| ApiError::Network)?;
@@ -330,6 +385,12 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// Returns `true` when sending the same request again may succeed: the
+    /// request did not reach the server, or the server failed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, ApiError::Network | ApiError::Server { .. })
+    }
+
     /// Returns `true` when the server rejected a create because of secrets
     /// that a list loaded earlier may not show: the key is taken, or the
     /// company has reached its limit.
@@ -341,6 +402,17 @@ impl ApiError {
                 ..
             })
         )
+    }
+}
+
+/// Returns the create request of `secret`, with its value sealed to
+/// `sealing_key`.
+fn sealed_request(secret: &UnsealedSecret, sealing_key: &SealingKey) -> CreateSecretRequest {
+    CreateSecretRequest {
+        key: secret.key.to_string(),
+        sealed_value: sealing_key.seal(&secret.value).to_base64(),
+        key_id: sealing_key.key_id().to_owned(),
+        description: secret.description.to_string(),
     }
 }
 
@@ -446,6 +518,18 @@ mod tests {
         assert!(!rejected(ErrorCode::InvalidValue).is_list_out_of_date());
         assert!(!ApiError::Network.is_list_out_of_date());
         assert!(!ApiError::Server { status: 409 }.is_list_out_of_date());
+    }
+
+    #[cfg_attr(not(target_family = "wasm"), test)]
+    #[cfg_attr(target_family = "wasm", wasm_bindgen_test::wasm_bindgen_test)]
+    fn retryable_errors() {
+        assert!(ApiError::Network.is_retryable());
+        assert!(ApiError::Server { status: 503 }.is_retryable());
+        assert!(!ApiError::Unauthorized.is_retryable());
+        assert!(!ApiError::NotFound.is_retryable());
+        assert!(!ApiError::InvalidResponse.is_retryable());
+        assert!(!ApiError::StalePublicKey.is_retryable());
+        assert!(!ApiError::Rejected(duplicate_body()).is_retryable());
     }
 
     #[cfg_attr(not(target_family = "wasm"), test)]

@@ -14,4 +14,5 @@ pub mod api;
 pub mod app;
 pub mod components;
 mod form_messages;
+mod import_preview;
 mod textarea_text;

@@ -3,6 +3,8 @@
 mod activity_item;
 mod activity_list;
 mod description_editor;
+mod import_panel;
+mod key_field;
 pub(crate) mod load_error;
 mod secret_form;
 mod secret_list;
@@ -14,6 +16,8 @@ mod value_field;
 pub use activity_item::ActivityItem;
 pub use activity_list::ActivityList;
 pub use description_editor::DescriptionEditor;
+pub use import_panel::ImportPanel;
+pub use key_field::KeyField;
 pub use load_error::LoadError;
 pub use secret_form::SecretForm;
 pub use secret_list::SecretList;

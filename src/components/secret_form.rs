@@ -3,25 +3,19 @@
 
 use std::cell::RefCell;
 
-use leptos::attr::custom::custom_attribute;
 use leptos::ev::{Event, SubmitEvent};
 use leptos::html;
 use leptos::prelude::*;
 use secrets_core::api::SecretMetadata;
 use secrets_core::{
-    limit_reached_message, uppercase_ascii_letters, validate_value, CompanyId, Description,
-    SecretKey, SecretValue,
+    is_vague_key, limit_reached_message, validate_value, CompanyId, Description, SecretKey,
+    SecretValue, VAGUE_KEY_HINT,
 };
-use web_sys::HtmlInputElement;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::api::{Api, ApiError, UnsealedSecret};
-use crate::components::ValueField;
+use crate::components::{KeyField, ValueField};
 use crate::form_messages::{description_length, description_message, key_message, value_message};
-
-/// `id` of the key input, which the list focuses when a deleted row leaves
-/// no other row to focus.
-pub(crate) const KEY_INPUT_ID: &str = "secret-key";
 
 /// A secret on its way to the save action, which seals its value.
 ///
@@ -44,7 +38,9 @@ impl PendingRequest {
 
 /// Form that adds a secret to a company. After a successful save every field
 /// is cleared; after a failure the fields keep what the owner typed and the
-/// form shows the error.
+/// form shows the error, with a Try again button when the request did not
+/// reach the server or the server failed. At the company's limit every
+/// field is disabled.
 #[component]
 pub fn SecretForm(
     /// Company that new secrets belong to.
@@ -93,6 +89,10 @@ pub fn SecretForm(
     });
     let description_error = Memo::new(move |_| description.with(|text| description_message(text)));
     let description_count = move || description.with(|text| description_length(text));
+    let shows_vague_key_hint = move || {
+        description.with(|text| text.trim().is_empty())
+            && key.with(|key| SecretKey::parse_new(key).is_ok_and(|key| is_vague_key(&key)))
+    };
 
     // Saving.
     let save = Action::new_local(move |pending: &PendingRequest| {
@@ -128,12 +128,9 @@ pub fn SecretForm(
         }
     });
     let saving = save.pending();
-    let form_error = move || {
-        save.value()
-            .get()
-            .and_then(Result::err)
-            .map(|error| error.to_string())
-    };
+    let failure = move || save.value().get().and_then(Result::err);
+    let form_error = move || failure().map(|error| error.to_string());
+    let can_retry = move || failure().is_some_and(|error| error.is_retryable());
     let can_save = Memo::new(move |_| {
         let key_is_valid = key.with(|key| SecretKey::parse_new(key).is_ok()) && !is_duplicate.get();
         let value_is_valid = value.with(|value| validate_value(value).is_ok());
@@ -154,34 +151,13 @@ pub fn SecretForm(
             save.value().set(None);
         }
     };
-    let on_value_edit = Callback::new(move |()| clear_form_error());
-    let on_key_input = move |event: Event| {
-        clear_form_error();
-        let input: HtmlInputElement = event_target(&event);
-        let typed = input.value();
-        let uppercased = uppercase_ascii_letters(&typed);
-        if uppercased != typed {
-            // Writing the value moves the caret to the end, so put it back.
-            // Uppercasing keeps the length in UTF-16 units, so the old
-            // offsets still point between the same characters.
-            let start = input.selection_start().ok().flatten();
-            let end = input.selection_end().ok().flatten();
-            input.set_value(&uppercased);
-            if let (Some(start), Some(end)) = (start, end) {
-                // `setSelectionRange` throws only for input types without a
-                // selection, and this input has type text.
-                _ = input.set_selection_range(start, end);
-            }
-        }
-        key.set(uppercased);
-    };
+    let on_field_edit = Callback::new(move |()| clear_form_error());
+    let on_value_pasted = Callback::new(move |pasted: Zeroizing<String>| value.set(pasted));
     let on_description_input = move |event: Event| {
         clear_form_error();
         description.set(event_target_value(&event));
     };
-    let on_submit = move |event: SubmitEvent| {
-        event.prevent_default();
-
+    let submit = move || {
         // A submit counts as touching every field, so that the "Enter a …"
         // messages explain why nothing was saved.
         key_touched.set(true);
@@ -212,6 +188,11 @@ pub fn SecretForm(
             description: secret_description,
         }));
     };
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        submit();
+    };
+    let on_retry = move |_| submit();
 
     view! {
         // `method="post"` keeps the fields out of the URL even if the page
@@ -223,29 +204,16 @@ pub fn SecretForm(
             aria-labelledby="secret-form-title"
         >
             <h3 id="secret-form-title" class="secret-form-title">"Add a secret"</h3>
-            <div class="secret-field">
-                <label for=KEY_INPUT_ID>"Key"</label>
-                <input
-                    id=KEY_INPUT_ID
-                    name="key"
-                    type="text"
-                    node_ref=key_input
-                    placeholder="STRIPE_API_KEY"
-                    autocomplete="off"
-                    spellcheck="false"
-                    autocapitalize="characters"
-                    {..custom_attribute("autocorrect", "off")}
-                    aria-describedby="secret-key-message"
-                    aria-invalid=move || key_error.with(Option::is_some).then_some("true")
-                    prop:value=move || key.get()
-                    readonly=move || saving.get()
-                    on:input=on_key_input
-                    on:blur=move |_| key_touched.set(true)
-                />
-                <p id="secret-key-message" class="secret-field-message" aria-live="polite">
-                    {move || key_error.get()}
-                </p>
-            </div>
+            <fieldset class="secret-form-fields" disabled=move || at_limit.get()>
+            <KeyField
+                key
+                touched=key_touched
+                error=key_error
+                read_only=saving
+                node_ref=key_input
+                on_edit=on_field_edit
+                on_value_pasted
+            />
             // Keyed by generation, so that a confirmed save replaces the
             // textarea instead of updating it in place.
             <For
@@ -259,7 +227,7 @@ pub fn SecretForm(
                             error=value_error
                             read_only=saving
                             node_ref=value_input
-                            on_edit=on_value_edit
+                            on_edit=on_field_edit
                         />
                     }
                 }
@@ -268,11 +236,10 @@ pub fn SecretForm(
                 <label for="secret-description">"Description"</label>
                 <input
                     id="secret-description"
-                    name="description"
                     type="text"
                     placeholder="For transactional e-mails to customers"
                     autocomplete="off"
-                    aria-describedby="secret-description-count secret-description-message"
+                    aria-describedby="secret-description-count secret-description-message secret-description-vague"
                     aria-invalid=move || description_error.with(Option::is_some).then_some("true")
                     prop:value=move || description.get()
                     readonly=move || saving.get()
@@ -284,13 +251,24 @@ pub fn SecretForm(
                 <p id="secret-description-message" class="secret-field-message" aria-live="polite">
                     {move || description_error.get()}
                 </p>
+                <p id="secret-description-vague" class="secret-field-hint" aria-live="polite">
+                    {move || shows_vague_key_hint().then_some(VAGUE_KEY_HINT)}
+                </p>
             </div>
+            </fieldset>
             <Show when=move || at_limit.get()>
                 <p class="secret-form-limit">{limit_reached_message()} " Delete a secret to add another."</p>
             </Show>
-            <p id="secret-form-error" class="secret-form-error" role="alert">
-                {form_error}
-            </p>
+            <div class="secret-form-error-area">
+                <p id="secret-form-error" class="secret-form-error" role="alert">
+                    {form_error}
+                </p>
+                <Show when=can_retry>
+                    <button type="button" class="secret-form-retry" on:click=on_retry>
+                        "Try again"
+                    </button>
+                </Show>
+            </div>
             <button
                 type="submit"
                 class="secret-save"

@@ -8,7 +8,7 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
 use crate::api::Api;
-use crate::components::secret_form::KEY_INPUT_ID;
+use crate::components::key_field::KEY_INPUT_ID;
 use crate::components::SecretRow;
 
 /// List of secrets, one row per key, or a hint when there is none yet.

@@ -89,13 +89,10 @@ pub fn SecretRow(
         }
     });
     let deleting = delete.pending();
-    let delete_error = move || {
-        delete
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|error| error.to_string())
-    };
+    let delete_failure = move || delete.value().get().and_then(Result::err);
+    let delete_error = move || delete_failure().map(|error| error.to_string());
+    let can_retry_delete = move || delete_failure().is_some_and(|error| error.is_retryable());
+    let retry_label = format!("Try again to delete {key}");
 
     // Handlers.
     let on_delete_click = {
@@ -104,6 +101,7 @@ pub fn SecretRow(
             delete.dispatch_local(key.clone());
         }
     };
+    let on_retry_click = on_delete_click.clone();
     let on_edit_click = move |_| editing.set(true);
     // The list moves the focus after a saved description, because a new row
     // replaces this one.
@@ -170,6 +168,17 @@ pub fn SecretRow(
                 </p>
                 <p class="secret-row-last-used">{last_used}</p>
                 <p class="secret-row-error" role="alert">{delete_error}</p>
+                <Show when=can_retry_delete>
+                    <button
+                        type="button"
+                        class="secret-row-retry"
+                        aria-label=retry_label.clone()
+                        disabled=move || deleting.get()
+                        on:click=on_retry_click.clone()
+                    >
+                        "Try again"
+                    </button>
+                </Show>
             </div>
             <div class="secret-row-actions">
                 {edit_button_view}

@@ -9,7 +9,7 @@ use secrets_core::{CompanyId, SecretKey, MAX_SECRETS_PER_COMPANY};
 
 use crate::api::{Api, ApiError};
 use crate::components::load_error::LoadState;
-use crate::components::{ActivityList, LoadError, SecretForm, SecretList, SignOut};
+use crate::components::{ActivityList, ImportPanel, LoadError, SecretForm, SecretList, SignOut};
 
 /// Message that replaces the section once the session has ended.
 const SIGNED_OUT_MESSAGE: &str = "You are signed out. Open a new login link to sign in again.";
@@ -88,6 +88,27 @@ pub fn SecretsSection(
         });
         // Without a loaded list there is nothing to insert into, so load it
         // again: it now contains the new secret.
+        if !inserted {
+            secrets.refetch();
+        }
+        refresh_activity();
+    });
+    let on_imported = while_signed_in(signed_out, move |imported: Vec<SecretMetadata>| {
+        let count = imported.len();
+        notice.set(Some(if count == 1 {
+            "1 secret was imported.".to_owned()
+        } else {
+            format!("{count} secrets were imported.")
+        }));
+        let mut inserted = false;
+        secrets.update(|loaded| {
+            if let Some(Ok(list)) = loaded {
+                for metadata in imported {
+                    insert_secret(list, metadata);
+                }
+                inserted = true;
+            }
+        });
         if !inserted {
             secrets.refetch();
         }
@@ -212,6 +233,14 @@ pub fn SecretsSection(
                     existing_keys
                     at_limit
                     on_saved
+                    on_conflict
+                />
+                <ImportPanel
+                    company=company.clone()
+                    api=api.clone()
+                    existing_keys
+                    limit
+                    on_imported
                     on_conflict
                 />
                 <ActivityList company=company.clone() api=api.clone() version=activity_version />

@@ -6,9 +6,10 @@
 //! truth, and each change of the textarea is applied to it as an edit.
 
 use leptos::attr::custom::custom_attribute;
-use leptos::ev::{ClipboardEvent, Event};
+use leptos::ev::{ClipboardEvent, Event, KeyboardEvent};
 use leptos::html;
 use leptos::prelude::*;
+use secrets_core::value_warnings;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlDocument, HtmlTextAreaElement, InputEvent};
 use zeroize::Zeroizing;
@@ -18,8 +19,10 @@ use crate::textarea_text::{
     replace_selection, Edit, RawHistory, Replacement,
 };
 
-/// Textarea for a secret's value, with its hint and message. It keeps every
-/// byte the owner types or pastes, including CRs that it cannot show.
+/// Textarea for a secret's value, with its hint, message and warnings. It
+/// keeps every byte the owner types or pastes, including CRs that it cannot
+/// show. Enter inserts a line break, and Ctrl+Enter (Cmd+Enter on macOS)
+/// submits the form.
 #[component]
 pub fn ValueField(
     /// Raw text of the value, in memory that is zeroed when replaced.
@@ -42,6 +45,17 @@ pub fn ValueField(
     // while the browser inserts its displayed text.
     let value_history = StoredValue::new(RawHistory::new());
     let pasted_value = StoredValue::new(None::<Zeroizing<String>>);
+
+    // Whitespace at either end and invisible characters, which the owner
+    // may not have meant. They never block saving.
+    let warnings = Memo::new(move |_| {
+        value.with(|value| {
+            value_warnings(value)
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+        })
+    });
 
     let set_raw_value = move |raw: Zeroizing<String>| {
         value_history.update_value(|history| history.record(&raw));
@@ -148,12 +162,23 @@ pub fn ValueField(
         _ = textarea.set_selection_range(caret, caret);
     };
 
+    let on_value_keydown = move |event: KeyboardEvent| {
+        if event.key() == "Enter" && (event.ctrl_key() || event.meta_key()) {
+            event.prevent_default();
+            let textarea: HtmlTextAreaElement = event_target(&event);
+            if let Some(form) = textarea.form() {
+                // `requestSubmit` fails only for a form that is not
+                // connected, which a focused textarea's form is.
+                _ = form.request_submit();
+            }
+        }
+    };
+
     view! {
             <div class="secret-field">
                 <label for="secret-value">"Value"</label>
                 <textarea
                     id="secret-value"
-                    name="value"
                     rows="4"
                     node_ref=node_ref
                     autocomplete="off"
@@ -164,7 +189,7 @@ pub fn ValueField(
                     data-lpignore="true"
                     data-bwignore=""
                     data-form-type="other"
-                    aria-describedby="secret-value-hint secret-value-message"
+                    aria-describedby="secret-value-hint secret-value-message secret-value-warnings"
                     aria-invalid=move || error.with(Option::is_some).then_some("true")
                     // A `JsValue` goes straight to the DOM, where a `String`
                     // copy would be freed without being zeroed.
@@ -172,14 +197,24 @@ pub fn ValueField(
                     readonly=move || read_only.get()
                     on:input=on_value_input
                     on:paste=on_value_paste
+                    on:keydown=on_value_keydown
                     on:blur=move |_| touched.set(true)
                 ></textarea>
                 <p id="secret-value-hint" class="secret-field-hint">
-                    "Saved exactly as typed, including spaces and line breaks. It is never shown again."
+                    "Saved exactly as typed, including spaces and line breaks. It is never shown again. Ctrl+Enter (⌘+Enter on a Mac) saves."
                 </p>
                 <p id="secret-value-message" class="secret-field-message" aria-live="polite">
                     {move || error.get()}
                 </p>
+                <ul id="secret-value-warnings" class="secret-field-warning" aria-live="polite">
+                    {move || {
+                        warnings
+                            .get()
+                            .into_iter()
+                            .map(|warning| view! { <li>{warning}</li> })
+                            .collect_view()
+                    }}
+                </ul>
             </div>
     }
 }

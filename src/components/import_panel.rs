@@ -1,0 +1,301 @@
+//! The import panel: pasted `.env` text becomes one preview row per secret,
+//! and the secrets are saved together in one request that the server
+//! applies as a whole or not at all.
+
+use std::cell::RefCell;
+
+use leptos::ev::{Event, SubmitEvent};
+use leptos::html;
+use leptos::prelude::*;
+use secrets_core::api::{ErrorBody, SecretMetadata};
+use secrets_core::{CompanyId, SecretKey};
+use wasm_bindgen::JsValue;
+use web_sys::HtmlTextAreaElement;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::api::{Api, ApiError, UnsealedSecret};
+use crate::import_preview::{
+    empty_text, format_bytes, secrets_to_import, ImportPreview, PreviewRow,
+};
+
+/// Secrets on their way to the import action, taken out by the action so
+/// that the action's stored input holds no value (see `PendingRequest` in
+/// the form).
+struct PendingImport(RefCell<Option<Vec<UnsealedSecret>>>);
+
+impl PendingImport {
+    fn take(&self) -> Option<Vec<UnsealedSecret>> {
+        self.0.borrow_mut().take()
+    }
+}
+
+/// A button that opens a panel for `.env` text, its preview, and the
+/// Import button, which stays disabled until every row is valid.
+#[component]
+pub fn ImportPanel(
+    /// Company that the secrets are imported into.
+    company: CompanyId,
+    /// Client that seals and imports the secrets.
+    api: Api,
+    /// Keys of the loaded list, so that a key that exists is reported per
+    /// line.
+    #[prop(into)]
+    existing_keys: Signal<Vec<SecretKey>>,
+    /// The company's limit of secrets.
+    #[prop(into)]
+    limit: Signal<usize>,
+    /// Called with the metadata of the imported secrets, in the order of
+    /// the text.
+    on_imported: Callback<Vec<SecretMetadata>>,
+    /// Called when the server rejects the import because of secrets that
+    /// the loaded list may not show: a key that exists or the limit.
+    on_conflict: Callback<()>,
+) -> impl IntoView {
+    // State. The text may contain values, so it sits in a buffer that is
+    // zeroed whenever it is replaced or dropped.
+    let open = RwSignal::new(false);
+    let text = RwSignal::new(empty_text());
+    // Counts confirmed imports. Each one mounts a new textarea, because the
+    // browser's undo history of the old one still contains the values.
+    let textarea_generation = RwSignal::new(0_u32);
+    let toggle_button: NodeRef<html::Button> = NodeRef::new();
+
+    // The import request.
+    let import = Action::new_local(move |pending: &PendingImport| {
+        let secrets = pending.take();
+        let api = api.clone();
+        let company = company.clone();
+        async move {
+            let Some(secrets) = secrets else {
+                return Err(ApiError::InvalidRequest);
+            };
+            let result = api.import_secrets(&company, &secrets).await;
+            drop(secrets);
+            let imported = match result {
+                Ok(imported) => imported,
+                Err(error) => {
+                    if error.is_list_out_of_date() {
+                        on_conflict.try_run(());
+                    }
+                    return Err(error);
+                }
+            };
+
+            // The server stored every secret: clear the text, close the
+            // panel and hand the metadata to the list.
+            text.try_update(|text| text.zeroize());
+            textarea_generation.try_update(|generation| *generation += 1);
+            open.try_set(false);
+            on_imported.try_run(imported);
+            if let Some(button) = toggle_button.get_untracked() {
+                _ = button.focus();
+            }
+            Ok(())
+        }
+    });
+    let importing = import.pending();
+
+    // Derived preview, with the errors of a rejected import on their rows.
+    let failure = move || import.value().get().and_then(Result::err);
+    let preview = Memo::new(move |_| {
+        let mut preview =
+            text.with(|text| existing_keys.with(|keys| ImportPreview::of(text, keys, limit.get())));
+        if let Some(ApiError::Rejected(ErrorBody { items, .. })) = failure() {
+            preview.add_server_errors(&items);
+        }
+        preview
+    });
+    let secret_count = move || preview.with(ImportPreview::secret_count);
+    let can_import = move || preview.with(ImportPreview::is_ready) && !importing.get();
+    let import_label = move || match (importing.get(), secret_count()) {
+        (true, count) => format!("Importing {}…", secrets_noun(count)),
+        (false, 0) => "Import".to_owned(),
+        (false, count) => format!("Import {}", secrets_noun(count)),
+    };
+    let summary = move || {
+        let (count, invalid) = preview.with(|preview| {
+            let invalid = preview.rows.iter().filter(|row| !row.is_valid()).count();
+            (preview.secret_count(), invalid)
+        });
+        match (count, invalid) {
+            (0, 0) => None,
+            (_, 0) => Some(format!("{} ready to import.", secrets_noun(count))),
+            (_, 1) => Some("1 line has a problem, so nothing can be imported yet.".to_owned()),
+            (_, invalid) => Some(format!(
+                "{invalid} lines have problems, so nothing can be imported yet."
+            )),
+        }
+    };
+    let form_error = move || failure().map(|error| error.to_string());
+    let can_retry = move || failure().is_some_and(|error| error.is_retryable());
+
+    // Handlers. An edit hides the error of the last failed import, which
+    // described the text as it was then.
+    let clear_failure = move || {
+        if import
+            .value()
+            .with_untracked(|result| matches!(result, Some(Err(_))))
+        {
+            import.value().set(None);
+        }
+    };
+    let on_toggle = move |_| open.update(|open| *open = !*open);
+    let on_text_input = move |event: Event| {
+        clear_failure();
+        let textarea: HtmlTextAreaElement = event_target(&event);
+        text.set(Zeroizing::new(textarea.value()));
+    };
+    let start_import = move || {
+        if !preview.with_untracked(ImportPreview::is_ready) || importing.get_untracked() {
+            return;
+        }
+        let Some(secrets) = text.with_untracked(|text| secrets_to_import(text)) else {
+            return;
+        };
+        import.dispatch_local(PendingImport(RefCell::new(Some(secrets))));
+    };
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        start_import();
+    };
+    let on_retry = move |_| start_import();
+
+    view! {
+        <div class="secrets-import">
+            <button
+                type="button"
+                class="secrets-import-toggle"
+                node_ref=toggle_button
+                aria-expanded=move || open.get().to_string()
+                aria-controls="secrets-import-panel"
+                on:click=on_toggle
+            >
+                "Import from .env"
+            </button>
+            <Show when=move || open.get()>
+                <form
+                    id="secrets-import-panel"
+                    class="secrets-import-panel"
+                    method="post"
+                    aria-labelledby="secrets-import-title"
+                    on:submit=on_submit
+                >
+                    <h3 id="secrets-import-title" class="secrets-import-title">
+                        "Import from .env"
+                    </h3>
+                    <label for="secrets-import-text">"Paste the contents of a .env file"</label>
+                    <For
+                        each=move || [textarea_generation.get()]
+                        key=|generation| *generation
+                        children=move |_| {
+                            view! {
+                                <textarea
+                                    id="secrets-import-text"
+                                    class="secrets-import-text"
+                                    rows="8"
+                                    autocomplete="off"
+                                    spellcheck="false"
+                                    autocapitalize="off"
+                                    data-1p-ignore=""
+                                    data-lpignore="true"
+                                    data-bwignore=""
+                                    data-form-type="other"
+                                    aria-describedby="secrets-import-hint secrets-import-summary"
+                                    prop:value=move || text.with(|text| JsValue::from_str(text))
+                                    readonly=move || importing.get()
+                                    on:input=on_text_input
+                                ></textarea>
+                            }
+                        }
+                    />
+                    <p id="secrets-import-hint" class="secret-field-hint">
+                        "One KEY=value per line. Lines starting with # and blank lines are skipped, export is allowed, and values may be quoted. Nothing is saved unless every line is valid; add descriptions afterwards."
+                    </p>
+                    <ImportRows preview />
+                    <p id="secrets-import-summary" class="secrets-import-summary" role="status">
+                        {summary}
+                    </p>
+                    <div class="secret-form-error-area">
+                        <p class="secret-form-error" role="alert">
+                            {form_error}
+                        </p>
+                        <Show when=can_retry>
+                            <button type="button" class="secrets-import-retry" on:click=on_retry>
+                                "Try again"
+                            </button>
+                        </Show>
+                    </div>
+                    <button
+                        type="submit"
+                        class="secrets-import-submit"
+                        disabled=move || !can_import()
+                        aria-busy=move || importing.get().then_some("true")
+                    >
+                        {import_label}
+                    </button>
+                </form>
+            </Show>
+        </div>
+    }
+}
+
+/// The preview rows: line number, key and value size of each secret, with
+/// its errors and warnings.
+#[component]
+fn ImportRows(
+    /// The preview of the pasted text.
+    #[prop(into)]
+    preview: Signal<ImportPreview>,
+) -> impl IntoView {
+    let rows = move || preview.with(|preview| preview.rows.clone());
+    view! {
+        <ul class="secrets-import-rows" aria-label="Preview of the import">
+            <For each=rows key=|row| row.clone() let:row>
+                <ImportRow row />
+            </For>
+        </ul>
+    }
+}
+
+/// One preview row.
+#[component]
+fn ImportRow(
+    /// The row to show.
+    row: PreviewRow,
+) -> impl IntoView {
+    let state_class = if row.is_valid() {
+        "secrets-import-row"
+    } else {
+        "secrets-import-row secrets-import-row-invalid"
+    };
+    let size = row.value_bytes.map(format_bytes);
+    let key = (!row.key.is_empty()).then(|| row.key.clone());
+    view! {
+        <li class=state_class data-line=row.line>
+            <span class="secrets-import-line">"Line " {row.line}</span>
+            {key.map(|key| view! { <code class="secrets-import-key">{key}</code> })}
+            {size.map(|size| view! { <span class="secrets-import-size">{size}</span> })}
+            <ul class="secrets-import-messages">
+                {row
+                    .errors
+                    .into_iter()
+                    .map(|error| view! { <li class="secret-field-message">{error}</li> })
+                    .collect_view()}
+                {row
+                    .warnings
+                    .into_iter()
+                    .map(|warning| view! { <li class="secret-field-warning">{warning}</li> })
+                    .collect_view()}
+            </ul>
+        </li>
+    }
+}
+
+/// Returns `1 secret` or `N secrets`.
+fn secrets_noun(count: usize) -> String {
+    if count == 1 {
+        "1 secret".to_owned()
+    } else {
+        format!("{count} secrets")
+    }
+}
