@@ -1,11 +1,12 @@
-// Trunk post_build hook (see Trunk.toml): writes the entry that dashboard
-// shells import, embed/secrets-section.js, beside the build's hashed files.
+// Trunk post_build hook (see Trunk.toml): writes the files that dashboard
+// shells load, embed/secrets-section.js and embed/secrets-section.css,
+// beside the build's hashed files.
 //
 // Trunk puts a content hash into every file name, so the names change with
 // each build. The entry keeps one name: it imports the hashed module and
 // passes it the hashed WebAssembly file, so the server must send it with
 // `Cache-Control: no-cache`, while the hashed files may stay cached.
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const staging = process.env.TRUNK_STAGING_DIR;
@@ -25,6 +26,7 @@ function single(pattern, description) {
 
 const module = single(/^secrets-section(-[0-9a-f]+)?\.js$/, 'JavaScript module');
 const wasm = single(/^secrets-section(-[0-9a-f]+)?_bg\.wasm$/, 'WebAssembly file');
+const stylesheet = single(/^section(-[0-9a-f]+)?\.css$/, 'section stylesheet');
 
 mkdirSync(join(staging, 'embed'), { recursive: true });
 writeFileSync(
@@ -38,4 +40,5 @@ await init({ module_or_path: new URL('../${wasm}', import.meta.url) });
 export { init as default, mount };
 `,
 );
-console.log(`embed/secrets-section.js imports ${module} and ${wasm}`);
+copyFileSync(join(staging, stylesheet), join(staging, 'embed/secrets-section.css'));
+console.log(`embed/secrets-section.js imports ${module} and ${wasm}; embed/secrets-section.css is ${stylesheet}`);

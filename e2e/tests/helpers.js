@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from '@playwright/test';
 
 export const baseUrl = () => process.env.SECRETS_E2E_BASE_URL;
 
@@ -165,4 +166,14 @@ export function startServer(extraArgs) {
       fail(new Error(`secrets-server exited with status ${status}; stderr:\n${stderr}`));
     });
   });
+}
+
+/**
+ * Signs `member` of `company` in through a login link and waits until the
+ * standalone section has loaded its list.
+ */
+export async function signIn(page, company, member = 'owner') {
+  await page.goto(loginLink(company, member));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.locator('.secrets-count')).toBeVisible();
 }
