@@ -177,3 +177,30 @@ export async function signIn(page, company, member = 'owner') {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.locator('.secrets-count')).toBeVisible();
 }
+
+/** CSS properties that a shell's generic rules commonly set. */
+const STYLE_PROPERTIES = [
+  'color', 'background-color', 'font-family', 'font-size', 'font-weight', 'font-style', 'line-height',
+  'letter-spacing', 'text-transform', 'text-align', 'box-sizing', 'box-shadow', 'list-style-type',
+  'margin-top', 'margin-right', 'margin-bottom', 'margin-left',
+  'padding-top', 'padding-right', 'padding-bottom', 'padding-left',
+  'border-top-width', 'border-top-style', 'border-top-color', 'border-bottom-width', 'border-bottom-style',
+  'border-bottom-color', 'border-top-left-radius',
+];
+
+/**
+ * Returns, for each selector, the computed values of the properties that
+ * shells commonly style, of the first element that matches it; `null`
+ * where nothing matches.
+ */
+export async function computedStyles(page, selectors) {
+  return page.evaluate(({ selectors, properties }) => {
+    const styles = {};
+    for (const selector of selectors) {
+      const element = document.querySelector(selector);
+      const style = element && getComputedStyle(element);
+      styles[selector] = style && Object.fromEntries(properties.map((name) => [name, style.getPropertyValue(name)]));
+    }
+    return styles;
+  }, { selectors, properties: STYLE_PROPERTIES });
+}
