@@ -260,6 +260,29 @@ test('axe finds no violations in either theme', async ({ browser }) => {
   await context.close();
 });
 
+/**
+ * Replaces the times in the list and activity responses for `company`
+ * with fixed ones, so that the screenshots change only when the section's
+ * look does.
+ */
+async function pinTimes(page, company) {
+  const pinned = '2025-12-04T21:22:00Z';
+  const rewrite = (path, edit) =>
+    page.route(`**/api/v1/companies/${company}/${path}`, async (route) => {
+      if (route.request().method() !== 'GET') return route.fallback();
+      const response = await route.fetch();
+      const body = await response.json();
+      edit(body);
+      return route.fulfill({ response, json: body });
+    });
+  await rewrite('secrets', (body) => {
+    for (const secret of body.secrets) secret.created_at = pinned;
+  });
+  await rewrite('activity*', (body) => {
+    for (const event of body.events) event.occurred_at = pinned;
+  });
+}
+
 test('screenshots of both themes', async ({ page }) => {
   const company = 'embed-screens';
   seedSecrets(company, [
@@ -269,6 +292,7 @@ test('screenshots of both themes', async ({ page }) => {
   await page.setViewportSize({ width: 900, height: 1200 });
   await signIn(page, company);
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await pinTimes(page, company);
 
   await mountInShell(page, company, 'light');
   const section = page.locator('#secrets-host .secrets-root');
