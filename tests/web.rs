@@ -3034,3 +3034,33 @@ fn standalone_page_needs_marker() {
     assert!(!mounted, "mounted with an invalid base path");
     assert_eq!(children, 0);
 }
+
+/// The Leptos shell example of the README: the shell's own page renders
+/// the section with a bearer token, without Sign out, in a fixed theme.
+#[component]
+fn ShellSecretsPage(company: CompanyId, token: String) -> impl IntoView {
+    let api = Api::new(UNREACHABLE_API).with_bearer_token(token);
+    view! { <SecretsSection company api show_sign_out=false theme=embed::Theme::Dark /> }
+}
+
+#[wasm_bindgen_test]
+async fn leptos_shell_example_renders() {
+    let container = container();
+    let handle = mount_to(container.clone(), || {
+        view! { <ShellSecretsPage company=company() token="shell-token".to_owned() /> }
+    });
+    let page = Mounted {
+        container,
+        _handle: Box::new(handle),
+    };
+    tick().await;
+
+    assert!(page.exists(".secrets-root #secrets-heading"));
+    assert_eq!(
+        page.find::<HtmlElement>(".secrets-root")
+            .get_attribute("data-theme")
+            .as_deref(),
+        Some("dark")
+    );
+    assert!(!page.exists(SIGN_OUT_BUTTON));
+}

@@ -27,8 +27,9 @@ thread_local! {
 /// `options` is an object:
 /// - `company`: the company ID, such as `"acme"`. Required unless
 ///   `basePath` is given.
-/// - `apiBase`: URL or path of the REST API, such as
-///   `"https://secrets.example.com"`. Default `""`: the page's origin.
+/// - `apiBase`: URL or path of the REST API, such as `"/secrets"`.
+///   Default `""`: the page's origin. NOTE: the server sends no CORS
+///   headers, so an API on another origin needs a proxy that adds them.
 /// - `token`: a bearer token that every request sends. Default none: the
 ///   browser's same-origin session cookie.
 /// - `showSignOut`: whether the section shows a Sign out button that ends
