@@ -205,8 +205,10 @@ test('base path mount takes the company from the path', async ({ page }) => {
   await signIn(page, company);
 
   // A shell whose pages live below /dashboard, with a link of its own.
+  // Its content area is a flex item that takes the width of its content.
   const shellPage = `<!doctype html><html lang="en"><title>Path shell</title>
 <link rel="stylesheet" href="/embed/secrets-section.css">
+<style>body { display: flex; gap: 1rem; }</style>
 <nav><a id="overview" href="/dashboard/overview">Overview</a></nav>
 <main id="host"></main>
 <script type="module">
@@ -217,6 +219,8 @@ window.section = mount(document.getElementById('host'), { basePath: '/dashboard'
 
   await page.goto(`${baseUrl()}/dashboard/companies/${company}/settings/secrets`);
   await expect(page.locator('.secret-row[data-key=PATH_KEY]')).toBeVisible();
+  // The section sizes to its content in such a layout and does not collapse.
+  expect((await page.locator('.secrets-root').boundingBox()).width).toBeGreaterThan(400);
 
   // The shell's link loads its page as usual: the section does not handle
   // clicks on links outside it.
