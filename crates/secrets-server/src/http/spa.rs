@@ -138,8 +138,11 @@ pub(super) async fn revalidate_unhashed_files(request: Request, next: Next) -> R
 }
 
 /// Tells whether the file name at the end of `path` contains a content hash
-/// as trunk writes it: a `-` and 16 hexadecimal digits before the
+/// as trunk writes it: a `-` and lowercase hexadecimal digits before the
 /// extension or before `_bg`, as in `secrets-section-81dcddac8a0faac0.js`.
+/// Trunk 0.21 writes a 64-bit hash without leading zeros, so it has up to
+/// 16 digits. Fewer than 8 digits are taken as part of a stable name,
+/// because a hash that short occurs once in about four billion builds.
 fn is_content_hashed(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or_default();
     name.match_indices('-').any(|(index, _)| {
@@ -148,7 +151,7 @@ fn is_content_hashed(path: &str) -> bool {
             .bytes()
             .take_while(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'))
             .count();
-        digits == 16 && matches!(after_dash.as_bytes().get(16), Some(b'.' | b'_'))
+        (8..=16).contains(&digits) && matches!(after_dash.as_bytes().get(digits), Some(b'.' | b'_'))
     })
 }
 
@@ -199,6 +202,8 @@ mod tests {
             "/secrets-section-81dcddac8a0faac0_bg.wasm",
             "/section-9b7668f521dbe4d2.css",
             "/assets/favicon-9c52b436814e6704.svg",
+            "/secrets-section-f526fe2924f0c35_bg.wasm",
+            "/page-12345678.css",
         ] {
             assert!(is_content_hashed(path), "{path}");
         }
@@ -211,7 +216,8 @@ mod tests {
             "/embed/secrets-section.css",
             "/demo/",
             "/demo/shell.js",
-            "/secrets-section-81dcddac8a0faac.js",
+            "/shell-2.js",
+            "/secrets-section-1234567.js",
             "/secrets-section-81dcddac8a0faac0f.js",
             "/secrets-section-81DCDDAC8A0FAAC0.js",
             "/81dcddac8a0faac0-dir/app.js",
