@@ -23,4 +23,5 @@ if [[ -f "$data_dir/secrets.db" ]]; then
   echo "Open this link to sign in as owner of acme (it works once):"
   "$server" login-link --data-dir "$data_dir" --company acme --name owner --base-url "http://$addr"
 fi
+echo "After signing in, the demo shell is at http://$addr/demo/?company=acme"
 exec "$server" serve --addr "$addr" --data-dir "$data_dir" --dist-dir "$root/dist"

@@ -5,14 +5,18 @@
 //! never shown again, and an optional **description**. Every new task of the
 //! company receives the values.
 //!
-//! [`components::SecretsSection`] is the section itself; a dashboard shell
-//! mounts it with an [`api::Api`]. [`app::App`] wraps it in a router for
-//! standalone use.
+//! [`components::SecretsSection`] is the section itself, which a Leptos
+//! dashboard shell renders with an [`api::Api`]. [`app::App`] shows the
+//! section of the company that the page's path names, for the standalone
+//! page and for shells that keep the section below a base path.
+//! [`embed::mount`] mounts either one from JavaScript, for shells written
+//! with other frameworks.
 
 mod activity_pages;
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod embed;
 mod form_messages;
 mod import_preview;
 mod textarea_text;

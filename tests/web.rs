@@ -2547,3 +2547,570 @@ fn sealing_largest_value_cost() {
         "x".repeat(VALUE_MAX_BYTES)
     );
 }
+
+// Embedding: `mount()` and its handle, the routed app below a base path,
+// and the standalone page's marker. These tests call the function that
+// JavaScript calls, with options built from JSON.
+
+use secrets_section::app::App;
+use secrets_section::embed::{self, mount_standalone_page, SectionHandle};
+
+/// Builds a JavaScript value, such as an options object, from JSON.
+fn js_value(value: &serde_json::Value) -> JsValue {
+    js_sys::JSON::parse(&value.to_string()).expect("valid JSON")
+}
+
+/// Returns the `message` of the `Error` that `mount` throws for `element`
+/// and `options`.
+fn mount_error(element: JsValue, options: &serde_json::Value) -> String {
+    let Err(error) = embed::mount(element, js_value(options)) else {
+        panic!("mount accepted {options}");
+    };
+    let error = JsValue::from(error);
+    js_sys::Reflect::get(&error, &"message".into())
+        .expect("message")
+        .as_string()
+        .expect("message is a string")
+}
+
+/// A section mounted through `mount` in a container of its own. Dropping
+/// it unmounts the section and removes the container.
+struct Embedded {
+    container: HtmlElement,
+    handle: SectionHandle,
+}
+
+impl Embedded {
+    fn mount(options: serde_json::Value) -> Self {
+        let container = container();
+        let handle = embed::mount(container.clone().into(), js_value(&options))
+            .unwrap_or_else(|_| panic!("mount rejected {options}"));
+        Self { container, handle }
+    }
+
+    fn exists(&self, selector: &str) -> bool {
+        self.container
+            .query_selector(selector)
+            .expect("valid selector")
+            .is_some()
+    }
+
+    fn root_theme(&self) -> Option<String> {
+        self.container
+            .query_selector(".secrets-root")
+            .expect("valid selector")
+            .and_then(|root| root.get_attribute("data-theme"))
+    }
+}
+
+impl Drop for Embedded {
+    fn drop(&mut self) {
+        self.handle.unmount();
+        self.container.remove();
+    }
+}
+
+/// Replaces the page's path with `history.replaceState` and dispatches a
+/// `popstate` event, as back and forward navigation does. Dropping the
+/// guard restores the path that the test page had.
+struct PagePath {
+    original: String,
+}
+
+impl PagePath {
+    fn set(path: &str) -> Self {
+        let original = window().location().pathname().expect("pathname");
+        replace_path(path);
+        Self { original }
+    }
+}
+
+impl Drop for PagePath {
+    fn drop(&mut self) {
+        replace_path(&self.original);
+    }
+}
+
+fn replace_path(path: &str) {
+    let replace = js_sys::Function::new_with_args("path", "history.replaceState(null, '', path);");
+    replace
+        .call1(&JsValue::NULL, &path.into())
+        .expect("replaceState");
+    window()
+        .dispatch_event(&Event::new("popstate").expect("create popstate"))
+        .expect("dispatch popstate");
+}
+
+/// Counts the event listeners that the page adds to and removes from
+/// `window` and `document`, until dropped.
+struct GlobalListenerCount {
+    spy: JsValue,
+}
+
+impl GlobalListenerCount {
+    fn start() -> Self {
+        let install = js_sys::Function::new_no_args(
+            r#"
+            const counts = { added: 0, removed: 0 };
+            const prototype = EventTarget.prototype;
+            const add = prototype.addEventListener;
+            const remove = prototype.removeEventListener;
+            const isGlobal = (target) => target === window || target === document;
+            prototype.addEventListener = function (...args) {
+                if (isGlobal(this)) counts.added += 1;
+                return add.apply(this, args);
+            };
+            prototype.removeEventListener = function (...args) {
+                if (isGlobal(this)) counts.removed += 1;
+                return remove.apply(this, args);
+            };
+            const restore = () => {
+                prototype.addEventListener = add;
+                prototype.removeEventListener = remove;
+            };
+            return { counts, restore };
+            "#,
+        );
+        Self {
+            spy: install.call0(&JsValue::NULL).expect("install listener spy"),
+        }
+    }
+
+    fn count(&self, field: &str) -> f64 {
+        let counts = js_sys::Reflect::get(&self.spy, &"counts".into()).expect("counts");
+        js_sys::Reflect::get(&counts, &field.into())
+            .expect("count")
+            .as_f64()
+            .expect("count is a number")
+    }
+}
+
+impl Drop for GlobalListenerCount {
+    fn drop(&mut self) {
+        if let Ok(restore) = js_sys::Reflect::get(&self.spy, &"restore".into()) {
+            let restore: js_sys::Function = restore.unchecked_into();
+            _ = restore.call0(&JsValue::NULL);
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn mount_shows_company_section() {
+    let _mock = FetchMock::install(json!({
+        format!("GET {}", secrets_path()): [{ "status": 200, "body": list_body(&["API_KEY"], 50) }],
+    }));
+    let section = Embedded::mount(json!({ "company": "acme" }));
+    tick().await;
+
+    assert!(section.exists(".secrets-root.secrets-section #secrets-heading"));
+    assert_eq!(section.root_theme().as_deref(), Some("auto"));
+    assert!(
+        !section.exists(SIGN_OUT_BUTTON),
+        "Sign out shown by default"
+    );
+    let listed = wait_until(|| section.exists(".secret-row[data-key=API_KEY]")).await;
+    assert!(listed, "the list did not load from the page's origin");
+}
+
+/// Records the `Authorization` header of every request that the page's
+/// `fetch` receives, then passes the request on to the `fetch` that was
+/// installed before, such as a [`FetchMock`], which logs no headers.
+struct AuthorizationRecorder {
+    recorder: JsValue,
+}
+
+impl AuthorizationRecorder {
+    fn install() -> Self {
+        let install = js_sys::Function::new_no_args(
+            r#"
+            const inner = globalThis.fetch;
+            const seen = [];
+            globalThis.fetch = (input, init) => {
+                seen.push(new Request(input, init).headers.get("Authorization"));
+                return inner(input, init);
+            };
+            return { seen, restore: () => { globalThis.fetch = inner; } };
+            "#,
+        );
+        Self {
+            recorder: install.call0(&JsValue::NULL).expect("install recorder"),
+        }
+    }
+
+    /// Returns the headers seen so far; `None` for a request without one.
+    fn seen(&self) -> Vec<Option<String>> {
+        let seen: js_sys::Array = js_sys::Reflect::get(&self.recorder, &"seen".into())
+            .expect("seen")
+            .unchecked_into();
+        seen.iter().map(|header| header.as_string()).collect()
+    }
+}
+
+impl Drop for AuthorizationRecorder {
+    fn drop(&mut self) {
+        if let Ok(restore) = js_sys::Reflect::get(&self.recorder, &"restore".into()) {
+            let restore: js_sys::Function = restore.unchecked_into();
+            _ = restore.call0(&JsValue::NULL);
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn mount_options_reach_section() {
+    let mock = FetchMock::install(json!({
+        format!("GET /secrets-api{}", secrets_path()): [{ "status": 200, "body": list_body(&[], 50) }],
+    }));
+    let recorder = AuthorizationRecorder::install();
+    let section = Embedded::mount(json!({
+        "company": "acme",
+        "apiBase": "/secrets-api/",
+        "token": "shell-token-1",
+        "showSignOut": true,
+        "theme": "dark",
+    }));
+    tick().await;
+
+    assert!(section.exists(SIGN_OUT_BUTTON), "no Sign out button");
+    assert_eq!(section.root_theme().as_deref(), Some("dark"));
+    let loaded = wait_until(|| section.exists(".secrets-empty")).await;
+    assert!(loaded, "the list did not load from apiBase");
+    assert_eq!(
+        mock.requests()[0].path,
+        format!("/secrets-api{}", secrets_path())
+    );
+    assert_eq!(recorder.seen()[0].as_deref(), Some("Bearer shell-token-1"));
+}
+
+#[wasm_bindgen_test]
+fn mount_rejects_invalid_options() {
+    let cases = [
+        (json!("acme"), "Invalid options: expected an object such as { company: \"acme\" }, got \"acme\"."),
+        (json!(null), "Invalid options: expected an object such as { company: \"acme\" }, got null."),
+        (json!(["acme"]), "Invalid options: expected an object such as { company: \"acme\" }, got an array."),
+        (json!({ "company": "acme", "apibase": "/x" }), "Unknown option apibase."),
+        (json!({}), "Missing option company: expected a company ID such as \"acme\""),
+        (json!({ "company": 7 }), "Invalid option company: expected a company ID of 1 to 63 characters of a-z, 0-9 and hyphens, such as \"acme\", got 7."),
+        (json!({ "company": "ACME" }), "Invalid option company: expected a company ID of 1 to 63 characters of a-z, 0-9 and hyphens, such as \"acme\", got \"ACME\"."),
+        (json!({ "company": "acme", "basePath": "/dashboard" }), "Invalid options: company and basePath exclude each other."),
+        (json!({ "company": "acme", "apiBase": "ftp://example.com" }), "Invalid option apiBase: expected an http or https URL"),
+        (json!({ "company": "acme", "apiBase": "secrets" }), "Invalid option apiBase:"),
+        (json!({ "company": "acme", "apiBase": "//example.com" }), "Invalid option apiBase:"),
+        (json!({ "company": "acme", "apiBase": "https://example.com/?a=1" }), "Invalid option apiBase:"),
+        (json!({ "company": "acme", "showSignOut": "yes" }), "Invalid option showSignOut: expected true or false, got \"yes\"."),
+        (json!({ "company": "acme", "theme": "blue" }), "Invalid option theme: expected \"light\", \"dark\" or \"auto\", got \"blue\"."),
+        (json!({ "basePath": "dashboard" }), "Invalid option basePath: expected a path that starts with /"),
+        (json!({ "company": "acme", "token": 12 }), "Invalid option token: expected the bearer token as a non-empty string of visible ASCII characters."),
+        (json!({ "company": "acme", "token": "" }), "Invalid option token:"),
+    ];
+    for (options, expected) in cases {
+        let container = container();
+        let message = mount_error(container.clone().into(), &options);
+        assert!(message.starts_with(expected), "{options}: {message}");
+        assert_eq!(
+            container.child_element_count(),
+            0,
+            "{options}: mounted anyway"
+        );
+        container.remove();
+    }
+}
+
+#[wasm_bindgen_test]
+fn mount_error_hides_token() {
+    let container = container();
+    let message = mount_error(
+        container.clone().into(),
+        &json!({ "company": "acme", "token": "canary token with spaces" }),
+    );
+    container.remove();
+    assert!(message.starts_with("Invalid option token:"), "{message}");
+    assert!(!message.contains("canary"), "{message}");
+}
+
+#[wasm_bindgen_test]
+fn mount_rejects_non_element() {
+    let cases = [
+        (JsValue::NULL, "got null"),
+        (JsValue::from_str("#secrets"), "got \"#secrets\""),
+    ];
+    for (element, got) in cases {
+        let message = mount_error(element, &json!({ "company": "acme" }));
+        assert_eq!(
+            message,
+            format!("Invalid element: expected an HTML element to mount the section in, {got}.")
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn mount_twice_on_element_throws() {
+    let mut section = Embedded::mount(json!({ "company": "acme", "apiBase": UNREACHABLE_API }));
+    tick().await;
+
+    let message = mount_error(
+        section.container.clone().into(),
+        &json!({ "company": "acme" }),
+    );
+    assert_eq!(
+        message,
+        "This element already contains a Secrets section. Call unmount() on its handle before mounting it again."
+    );
+    assert_eq!(
+        section.container.child_element_count(),
+        1,
+        "a second section"
+    );
+
+    // After unmount() the element takes a new section.
+    section.handle.unmount();
+    section.handle = embed::mount(
+        section.container.clone().into(),
+        js_value(&json!({ "company": "acme", "apiBase": UNREACHABLE_API })),
+    )
+    .unwrap_or_else(|_| panic!("mount after unmount rejected"));
+    tick().await;
+    assert!(section.exists(".secrets-root"));
+}
+
+#[wasm_bindgen_test]
+async fn unmount_removes_every_node() {
+    let container = container();
+    let shell_text = document().create_element("p").expect("create p");
+    shell_text.set_text_content(Some("The shell's own content"));
+    container.append_child(&shell_text).expect("append");
+    let mut handle = embed::mount(
+        container.clone().into(),
+        js_value(&json!({ "company": "acme", "apiBase": UNREACHABLE_API })),
+    )
+    .unwrap_or_else(|_| panic!("mount rejected"));
+    tick().await;
+    assert!(container.child_nodes().length() > 1, "nothing mounted");
+
+    handle.unmount();
+    tick().await;
+    assert_eq!(container.child_nodes().length(), 1);
+    assert_eq!(container.first_child(), Some(shell_text.clone().into()));
+
+    // A second unmount() does nothing.
+    handle.unmount();
+    assert_eq!(container.child_nodes().length(), 1);
+    container.remove();
+}
+
+#[wasm_bindgen_test]
+async fn unmount_removes_window_listeners() {
+    let _path = PagePath::set("/dashboard/companies/acme/settings/secrets");
+    let listeners = GlobalListenerCount::start();
+    let mut section =
+        Embedded::mount(json!({ "basePath": "/dashboard", "apiBase": UNREACHABLE_API }));
+    tick().await;
+    assert!(section.exists(".secrets-section"), "no section at the path");
+    assert!(
+        listeners.count("added") >= 1.0,
+        "the routed app listens to popstate"
+    );
+
+    section.handle.unmount();
+    tick().await;
+    assert_eq!(listeners.count("removed"), listeners.count("added"));
+}
+
+#[wasm_bindgen_test]
+async fn unmount_drops_pending_load() {
+    let mock = FetchMock::install(json!({
+        format!("GET {}", secrets_path()): [{ "status": 200, "body": list_body(&["API_KEY"], 50), "delay_ms": 200 }],
+    }));
+    let container = container();
+    let mut handle = embed::mount(
+        container.clone().into(),
+        js_value(&json!({ "company": "acme" })),
+    )
+    .unwrap_or_else(|_| panic!("mount rejected"));
+    tick().await;
+    let sent = wait_until(|| mock.count("GET", &secrets_path()) == 1).await;
+    assert!(sent, "no list request");
+
+    handle.unmount();
+    sleep(400).await;
+    assert_eq!(
+        container.child_nodes().length(),
+        0,
+        "the late response rendered"
+    );
+    container.remove();
+}
+
+#[wasm_bindgen_test]
+async fn set_theme_updates_root() {
+    let section =
+        Embedded::mount(json!({ "company": "acme", "apiBase": UNREACHABLE_API, "theme": "light" }));
+    tick().await;
+    assert_eq!(section.root_theme().as_deref(), Some("light"));
+
+    for theme in ["dark", "auto", "light"] {
+        section
+            .handle
+            .set_theme(theme.into())
+            .unwrap_or_else(|_| panic!("{theme} rejected"));
+        tick().await;
+        assert_eq!(section.root_theme().as_deref(), Some(theme));
+    }
+    assert!(section.handle.set_theme("sepia".into()).is_err());
+    assert_eq!(section.root_theme().as_deref(), Some("light"));
+}
+
+#[wasm_bindgen_test]
+async fn mount_base_path_reads_company() {
+    let _path = PagePath::set("/dashboard/companies/acme/settings/secrets");
+    let section = Embedded::mount(
+        json!({ "basePath": "/dashboard", "apiBase": UNREACHABLE_API, "theme": "dark" }),
+    );
+    tick().await;
+    assert!(
+        section.exists(".secrets-section #secrets-heading"),
+        "no section"
+    );
+    assert_eq!(section.root_theme().as_deref(), Some("dark"));
+
+    replace_path("/dashboard/companies/Not-A-Company/settings/secrets");
+    tick().await;
+    let message = section.container.text_content().unwrap_or_default();
+    assert!(
+        message.contains("Invalid company in the address"),
+        "{message}"
+    );
+    assert!(!section.exists(".secrets-section"));
+}
+
+#[wasm_bindgen_test]
+async fn app_base_path_routes_section() {
+    let _path = PagePath::set("/dashboard/companies/acme/settings/secrets");
+    let container = container();
+    let handle = mount_to(container.clone(), || {
+        view! { <App base_path="/dashboard" api=Api::new(UNREACHABLE_API) /> }
+    });
+    let app = Mounted {
+        container,
+        _handle: Box::new(handle),
+    };
+    tick().await;
+    assert!(
+        app.exists(".secrets-section #secrets-heading"),
+        "no section below the base path"
+    );
+
+    // Back navigation to a path outside the base path shows the message.
+    replace_path("/companies/acme/settings/secrets");
+    tick().await;
+    assert!(!app.exists(".secrets-section"));
+    assert_eq!(app.text(".secrets-app-message h1"), "Page not found");
+    assert_eq!(
+        app.text(".secrets-app-message p"),
+        "The Secrets section is at /dashboard/companies/COMPANY/settings/secrets, where COMPANY is the company's ID."
+    );
+}
+
+#[wasm_bindgen_test]
+async fn app_leaves_shell_links_alone() {
+    let _path = PagePath::set("/dashboard/companies/acme/settings/secrets");
+    let section = Embedded::mount(json!({ "basePath": "/dashboard", "apiBase": UNREACHABLE_API }));
+    tick().await;
+
+    // A shell's navigation link below the same base path, outside the
+    // section. The check runs after every other window listener and then
+    // cancels the click, so the test page stays where it is.
+    let click = js_sys::Function::new_no_args(
+        r#"
+        const link = document.createElement("a");
+        link.href = "/dashboard/overview";
+        link.textContent = "Overview";
+        document.body.append(link);
+        let prevented = null;
+        const check = (event) => {
+            prevented = event.defaultPrevented;
+            event.preventDefault();
+        };
+        window.addEventListener("click", check);
+        link.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true, button: 0 }));
+        window.removeEventListener("click", check);
+        link.remove();
+        return prevented;
+        "#,
+    );
+    let prevented = click.call0(&JsValue::NULL).expect("click the link");
+    assert_eq!(
+        prevented.as_bool(),
+        Some(false),
+        "the section handled the shell's link"
+    );
+    assert!(section.exists(".secrets-section"));
+    assert_eq!(
+        window().location().pathname().expect("pathname"),
+        "/dashboard/companies/acme/settings/secrets"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn standalone_page_mounts_marked_element() {
+    let _path = PagePath::set("/shell/companies/acme/settings/secrets");
+    let page = container();
+    page.set_attribute(embed::STANDALONE_ATTRIBUTE, "")
+        .expect("set marker");
+    page.set_attribute(embed::BASE_PATH_ATTRIBUTE, "/shell")
+        .expect("set base path");
+
+    assert!(mount_standalone_page());
+    tick().await;
+    let mounted = page
+        .query_selector(".secrets-section")
+        .expect("valid selector")
+        .is_some();
+    page.remove();
+    assert!(mounted, "no section in the marked element");
+}
+
+#[wasm_bindgen_test]
+fn standalone_page_needs_marker() {
+    assert!(!mount_standalone_page());
+
+    let page = container();
+    page.set_attribute(embed::STANDALONE_ATTRIBUTE, "")
+        .expect("set marker");
+    page.set_attribute(embed::BASE_PATH_ATTRIBUTE, "shell")
+        .expect("set base path");
+    let mounted = mount_standalone_page();
+    let children = page.child_nodes().length();
+    page.remove();
+    assert!(!mounted, "mounted with an invalid base path");
+    assert_eq!(children, 0);
+}
+
+/// The Leptos shell example of the README: the shell's own page renders
+/// the section with a bearer token, without Sign out, in a fixed theme.
+#[component]
+fn ShellSecretsPage(company: CompanyId, token: String) -> impl IntoView {
+    let api = Api::new(UNREACHABLE_API).with_bearer_token(token);
+    view! { <SecretsSection company api show_sign_out=false theme=embed::Theme::Dark /> }
+}
+
+#[wasm_bindgen_test]
+async fn leptos_shell_example_renders() {
+    let container = container();
+    let handle = mount_to(container.clone(), || {
+        view! { <ShellSecretsPage company=company() token="shell-token".to_owned() /> }
+    });
+    let page = Mounted {
+        container,
+        _handle: Box::new(handle),
+    };
+    tick().await;
+
+    assert!(page.exists(".secrets-root #secrets-heading"));
+    assert_eq!(
+        page.find::<HtmlElement>(".secrets-root")
+            .get_attribute("data-theme")
+            .as_deref(),
+        Some("dark")
+    );
+    assert!(!page.exists(SIGN_OUT_BUTTON));
+}

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from '@playwright/test';
 
 export const baseUrl = () => process.env.SECRETS_E2E_BASE_URL;
 
@@ -165,4 +166,41 @@ export function startServer(extraArgs) {
       fail(new Error(`secrets-server exited with status ${status}; stderr:\n${stderr}`));
     });
   });
+}
+
+/**
+ * Signs `member` of `company` in through a login link and waits until the
+ * standalone section has loaded its list.
+ */
+export async function signIn(page, company, member = 'owner') {
+  await page.goto(loginLink(company, member));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.locator('.secrets-count')).toBeVisible();
+}
+
+/** CSS properties that a shell's generic rules commonly set. */
+const STYLE_PROPERTIES = [
+  'color', 'background-color', 'font-family', 'font-size', 'font-weight', 'font-style', 'line-height',
+  'letter-spacing', 'text-transform', 'text-align', 'box-sizing', 'box-shadow', 'list-style-type',
+  'margin-top', 'margin-right', 'margin-bottom', 'margin-left',
+  'padding-top', 'padding-right', 'padding-bottom', 'padding-left',
+  'border-top-width', 'border-top-style', 'border-top-color', 'border-bottom-width', 'border-bottom-style',
+  'border-bottom-color', 'border-top-left-radius',
+];
+
+/**
+ * Returns, for each selector, the computed values of the properties that
+ * shells commonly style, of the first element that matches it; `null`
+ * where nothing matches.
+ */
+export async function computedStyles(page, selectors) {
+  return page.evaluate(({ selectors, properties }) => {
+    const styles = {};
+    for (const selector of selectors) {
+      const element = document.querySelector(selector);
+      const style = element && getComputedStyle(element);
+      styles[selector] = style && Object.fromEntries(properties.map((name) => [name, style.getPropertyValue(name)]));
+    }
+    return styles;
+  }, { selectors, properties: STYLE_PROPERTIES });
 }

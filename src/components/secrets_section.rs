@@ -10,6 +10,7 @@ use secrets_core::{CompanyId, SecretKey, MAX_SECRETS_PER_COMPANY};
 use crate::api::{Api, ApiError};
 use crate::components::load_error::LoadState;
 use crate::components::{ActivityList, ImportPanel, LoadError, SecretForm, SecretList, SignOut};
+use crate::embed::Theme;
 
 /// Message that replaces the section once the session has ended.
 const SIGNED_OUT_MESSAGE: &str = "You are signed out. Open a new login link to sign in again.";
@@ -29,6 +30,10 @@ pub fn SecretsSection(
     /// `true`.
     #[prop(default = true)]
     show_sign_out: bool,
+    /// Colour theme, written to `data-theme` on the root element. Defaults
+    /// to [`Theme::Auto`], which follows `prefers-color-scheme`.
+    #[prop(into, optional)]
+    theme: Signal<Theme>,
 ) -> impl IntoView {
     let notice = RwSignal::new(None::<String>);
     // Increased after every confirmed change, so that the activity list
@@ -200,7 +205,12 @@ pub fn SecretsSection(
     // After signing out, only the heading and the notice stay, so the page
     // keeps no key, description, member name or typed value of the company.
     view! {
-        <section class="secrets-section" aria-labelledby="secrets-heading" node_ref=section_element>
+        <section
+            class="secrets-root secrets-section"
+            data-theme=move || theme.get().as_str()
+            aria-labelledby="secrets-heading"
+            node_ref=section_element
+        >
             <header class="secrets-header">
                 <h2 id="secrets-heading">"Secrets"</h2>
                 <Show when=shows_counter>

@@ -124,3 +124,94 @@ async fn spa_index_sent_without_validators() {
         assert_eq!(response.status(), status, "modified since {since}");
     }
 }
+
+/// Serves a dist directory laid out as trunk and its post_build hook write
+/// it: hashed module, WebAssembly and stylesheet, the shells' stable entry
+/// under `embed/`, and the demo shell under `demo/`.
+async fn server_with_embed_files() -> TestServer {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let dist_dir = dir.path().join("dist");
+    for directory in ["embed", "demo"] {
+        std::fs::create_dir_all(dist_dir.join(directory)).expect("dist dir");
+    }
+    let files = [
+        ("index.html", "<!doctype html><title>Secrets SPA</title>"),
+        ("secrets-section-81dcddac8a0faac0.js", "export default 1;"),
+        ("secrets-section-81dcddac8a0faac0_bg.wasm", "\0asm"),
+        ("section-9b7668f521dbe4d2.css", ".secrets-root {}"),
+        (
+            "embed/secrets-section.js",
+            "export { mount } from '../x.js';",
+        ),
+        ("embed/secrets-section.css", ".secrets-root {}"),
+        (
+            "demo/index.html",
+            "<!doctype html><title>Demo shell</title>",
+        ),
+        ("demo/shell.js", "import '../embed/secrets-section.js';"),
+    ];
+    for (path, content) in files {
+        std::fs::write(dist_dir.join(path), content).expect("write file");
+    }
+    TestServer::start_in(dir, dist_dir).await
+}
+
+#[tokio::test]
+async fn spa_stable_names_revalidated() {
+    let server = server_with_embed_files().await;
+    let far_future = "Fri, 01 Jan 2100 00:00:00 GMT";
+
+    for path in [
+        "/embed/secrets-section.js",
+        "/embed/secrets-section.css",
+        "/demo/",
+        "/demo/shell.js",
+    ] {
+        let response = server.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers()["cache-control"], "no-cache", "{path}");
+    }
+
+    // Revalidating an unchanged entry gets a 304, which keeps the header.
+    let revalidated = server
+        .client
+        .get(server.url("/embed/secrets-section.js"))
+        .header("if-modified-since", far_future)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(revalidated.status(), 304);
+    assert_eq!(revalidated.headers()["cache-control"], "no-cache");
+}
+
+#[tokio::test]
+async fn spa_hashed_names_keep_caching() {
+    let server = server_with_embed_files().await;
+
+    for path in [
+        "/secrets-section-81dcddac8a0faac0.js",
+        "/secrets-section-81dcddac8a0faac0_bg.wasm",
+        "/section-9b7668f521dbe4d2.css",
+    ] {
+        let response = server.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers().get("cache-control"), None, "{path}");
+        assert!(response.headers().contains_key("last-modified"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn spa_demo_page_served() {
+    let server = server_with_embed_files().await;
+
+    let response = server.get("/demo/").await;
+
+    assert_eq!(response.status(), 200);
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .expect("ASCII")
+        .to_owned();
+    assert!(policy.contains("script-src 'self'"), "{policy}");
+    assert!(!policy.contains("'unsafe-inline'"), "{policy}");
+    assert!(response.text().await.expect("text").contains("Demo shell"));
+}

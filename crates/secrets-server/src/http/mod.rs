@@ -152,6 +152,7 @@ pub fn app(state: AppState) -> Router {
         middleware::from_fn_with_state(state.clone(), spa::serve_index_for_unnameable_paths)
             .layer(spa_files);
     let spa_files = middleware::from_fn(spa::allow_inline_scripts).layer(spa_files);
+    let spa_files = middleware::from_fn(spa::revalidate_unhashed_files).layer(spa_files);
 
     let no_store =
         SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -117,6 +117,44 @@ pub(super) async fn allow_inline_scripts(mut request: Request, next: Next) -> Re
     Response::from_parts(parts, Body::from(html))
 }
 
+/// Middleware around the SPA's files that makes browsers revalidate every
+/// file whose name has no content hash, such as the shells' entry
+/// `embed/secrets-section.js`, by sending it with `Cache-Control:
+/// no-cache`. Such a file keeps its name across builds while it names the
+/// build's hashed files, so a copy used without asking could load the
+/// files of an old build. Trunk's hashed files change their name with
+/// their content, so they keep the browser's default caching.
+pub(super) async fn revalidate_unhashed_files(request: Request, next: Next) -> Response {
+    let hashed = is_content_hashed(request.uri().path());
+    let mut response = next.run(request).await;
+    let status = response.status();
+    let cacheable = status == StatusCode::OK || status == StatusCode::NOT_MODIFIED;
+    if cacheable && !hashed && !response.headers().contains_key(CACHE_CONTROL) {
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    response
+}
+
+/// Tells whether the file name at the end of `path` contains a content hash
+/// as trunk writes it: a `-` and lowercase hexadecimal digits before the
+/// extension or before `_bg`, as in `secrets-section-81dcddac8a0faac0.js`.
+/// Trunk 0.21 writes a 64-bit hash without leading zeros, so it has up to
+/// 16 digits. Fewer than 8 digits are taken as part of a stable name,
+/// because a hash that short occurs once in about four billion builds.
+fn is_content_hashed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    name.match_indices('-').any(|(index, _)| {
+        let after_dash = &name[index + 1..];
+        let digits = after_dash
+            .bytes()
+            .take_while(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'))
+            .count();
+        (8..=16).contains(&digits) && matches!(after_dash.as_bytes().get(digits), Some(b'.' | b'_'))
+    })
+}
+
 /// Tells whether the SPA service may respond to `path` with an HTML file: a
 /// directory's index.html or a file named `*.html` or `*.htm`. Paths
 /// without an extension get index.html from [`serve_index`], which never
@@ -151,4 +189,40 @@ fn not_built_page(index_path: &str) -> String {
 <p>The server found no <code>{index_path}</code>. Build the SPA (for example with <code>trunk build --release</code> at the repository root), or start the server with <code>--dist-dir</code> pointing at the built files, then reload this page.</p>"#
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_hash_in_trunk_names() {
+        for path in [
+            "/secrets-section-81dcddac8a0faac0.js",
+            "/secrets-section-81dcddac8a0faac0_bg.wasm",
+            "/section-9b7668f521dbe4d2.css",
+            "/assets/favicon-9c52b436814e6704.svg",
+            "/secrets-section-f526fe2924f0c35_bg.wasm",
+            "/page-12345678.css",
+        ] {
+            assert!(is_content_hashed(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn content_hash_absent_from_stable_names() {
+        for path in [
+            "/embed/secrets-section.js",
+            "/embed/secrets-section.css",
+            "/demo/",
+            "/demo/shell.js",
+            "/shell-2.js",
+            "/secrets-section-1234567.js",
+            "/secrets-section-81dcddac8a0faac0f.js",
+            "/secrets-section-81DCDDAC8A0FAAC0.js",
+            "/81dcddac8a0faac0-dir/app.js",
+        ] {
+            assert!(!is_content_hashed(path), "{path}");
+        }
+    }
 }
