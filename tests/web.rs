@@ -16,8 +16,8 @@ use base64::Engine as _;
 use leptos::prelude::*;
 use leptos::task::tick;
 use secrets_core::api::{
-    paths, ActivityAction, ActivityEvent, ActivityPage, ErrorBody, ErrorCode, PublicKeyResponse,
-    SecretList, SecretMetadata, STALE_PUBLIC_KEY_MESSAGE,
+    paths, ActivityAction, ActivityEvent, ActivityPage, ErrorBody, ErrorCode, ImportItemError,
+    PublicKeyResponse, SecretList, SecretMetadata, STALE_PUBLIC_KEY_MESSAGE,
 };
 use secrets_core::sealed::SealingKey;
 use secrets_core::{
@@ -3113,4 +3113,422 @@ async fn leptos_shell_example_renders() {
         Some("dark")
     );
     assert!(!page.exists(SIGN_OUT_BUTTON));
+}
+
+// Pasting into the key field, value warnings, the vague key hint, the
+// company's limit, retries, and the import panel.
+
+fn import_path() -> String {
+    paths::import(&company())
+}
+
+/// Returns the bodies of the import requests so far, oldest first.
+fn import_bodies(mock: &FetchMock) -> Vec<serde_json::Value> {
+    mock.requests()
+        .iter()
+        .filter(|request| request.method == "POST" && request.path == import_path())
+        .map(|request| serde_json::from_str(&request.body).expect("JSON body"))
+        .collect()
+}
+
+/// Opens the import panel of a mounted section and types `text` into it.
+async fn type_import_text(section: &Mounted, text: &str) {
+    let toggle: HtmlButtonElement = section.find(".secrets-import-toggle");
+    if toggle.get_attribute("aria-expanded").as_deref() != Some("true") {
+        toggle.click();
+        tick().await;
+    }
+    type_into(&section.find("#secrets-import-text"), text).await;
+}
+
+fn import_button(section: &Mounted) -> HtmlButtonElement {
+    section.find(".secrets-import-submit")
+}
+
+/// Returns the messages of the preview row for `line`.
+fn import_row_messages(section: &Mounted, line: usize) -> Vec<String> {
+    section
+        .find_all(&format!(
+            ".secrets-import-row[data-line='{line}'] .secrets-import-messages li"
+        ))
+        .iter()
+        .map(|item| item.text_content().unwrap_or_default())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn key_paste_splits_assignment() {
+    return_unless_scripted_paste_is_readable!();
+    let (form, mock, key_pair) = mount_form_with_key_mock();
+    let key = form.key_input();
+    key.focus().expect("focus key");
+
+    assert!(
+        paste(&key, "DB_PASSWORD=s3cr3tValue"),
+        "paste left to the browser"
+    );
+    tick().await;
+
+    assert_eq!(key.value(), "DB_PASSWORD");
+    assert_eq!(form.value_input().value(), "s3cr3tValue");
+    assert!(form.text("#secret-key-note").contains("split"));
+    form.save_button().click();
+    assert!(wait_until(|| mock.count("POST", &secrets_path()) == 1).await);
+    let body = &create_bodies(&mock)[0];
+    assert_eq!(body["key"], "DB_PASSWORD");
+    assert_eq!(key_pair.open(body), "s3cr3tValue");
+}
+
+#[wasm_bindgen_test]
+async fn key_paste_keeps_value_bytes() {
+    return_unless_scripted_paste_is_readable!();
+    let (form, mock, key_pair) = mount_form_with_key_mock();
+    let key = form.key_input();
+    key.focus().expect("focus key");
+
+    assert!(paste(&key, "export db_password= MiXeD=Case\r\n"));
+    tick().await;
+
+    assert_eq!(key.value(), "DB_PASSWORD");
+    form.save_button().click();
+    assert!(wait_until(|| mock.count("POST", &secrets_path()) == 1).await);
+    assert_eq!(key_pair.open(&create_bodies(&mock)[0]), " MiXeD=Case\r\n");
+}
+
+#[wasm_bindgen_test]
+async fn key_paste_several_lines_refused() {
+    return_unless_scripted_paste_is_readable!();
+    let form = mount_form(&[]);
+    let key = form.key_input();
+
+    assert!(
+        paste(&key, "A_KEY=1\nB_KEY=2\n"),
+        "paste left to the browser"
+    );
+    tick().await;
+
+    assert_eq!(key.value(), "");
+    assert_eq!(form.value_input().value(), "");
+    assert!(form.text("#secret-key-note").contains("Import from .env"));
+}
+
+#[wasm_bindgen_test]
+async fn key_paste_without_equals_left_to_browser() {
+    let form = mount_form(&[]);
+    assert!(!paste(&form.key_input(), "STRIPE_API_KEY"));
+}
+
+#[wasm_bindgen_test]
+async fn key_look_alike_letter_named() {
+    let form = mount_form(&[]);
+    type_into(&form.key_input(), "\u{410}PI_KEY").await;
+    type_into(&form.value_input(), "sk_test_123").await;
+
+    let message = form.text("#secret-key-message");
+    assert!(message.contains("U+0410"), "{message}");
+    assert!(message.contains("position 1"), "{message}");
+    assert!(form.save_button().disabled());
+}
+
+#[wasm_bindgen_test]
+async fn key_invisible_character_named() {
+    let form = mount_form(&[]);
+    type_into(&form.key_input(), "API\u{200B}KEY").await;
+
+    let message = form.text("#secret-key-message");
+    assert!(message.contains("U+200B"), "{message}");
+    assert!(message.contains("position 4"), "{message}");
+}
+
+#[wasm_bindgen_test]
+async fn value_invisible_mark_warned_and_saved() {
+    let (form, mock, key_pair) = mount_form_with_key_mock();
+    type_into(&form.value_input(), "abc123\u{200E}").await;
+
+    let warnings = form.find_all("#secret-value-warnings li");
+    assert_eq!(warnings.len(), 1);
+    let warning = warnings[0].text_content().unwrap_or_default();
+    assert!(warning.contains("U+200E"), "{warning}");
+    assert!(warning.contains("position 7"), "{warning}");
+    assert!(!warning.contains("abc"), "{warning}");
+    assert_eq!(saved_value(&form, &mock, &key_pair).await, "abc123\u{200E}");
+}
+
+#[wasm_bindgen_test]
+async fn value_normal_text_not_warned() {
+    let form = mount_form(&[]);
+    for text in ["Grüße", "日本語", "sk_live_51H8x"] {
+        type_into(&form.value_input(), text).await;
+        assert!(
+            form.find_all("#secret-value-warnings li").is_empty(),
+            "{text}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn value_whitespace_warned_not_changed() {
+    let (form, mock, key_pair) = mount_form_with_key_mock();
+    type_into(&form.value_input(), " token\n").await;
+
+    let warnings: Vec<String> = form
+        .find_all("#secret-value-warnings li")
+        .iter()
+        .map(|item| item.text_content().unwrap_or_default())
+        .collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(warnings[0].contains("starts with"), "{warnings:?}");
+    assert!(warnings[1].contains("newline"), "{warnings:?}");
+    assert_eq!(saved_value(&form, &mock, &key_pair).await, " token\n");
+}
+
+#[wasm_bindgen_test]
+async fn vague_key_hint_until_description() {
+    let form = mount_form(&[]);
+    type_into(&form.key_input(), "TOKEN").await;
+    assert!(form
+        .text("#secret-description-vague")
+        .contains("description"));
+
+    type_into(&form.find("#secret-description"), "For the CRM's REST API").await;
+    assert_eq!(form.text("#secret-description-vague"), "");
+
+    type_into(&form.find("#secret-description"), "").await;
+    type_into(&form.key_input(), "STRIPE_API_KEY").await;
+    assert_eq!(form.text("#secret-description-vague"), "");
+}
+
+#[wasm_bindgen_test]
+async fn limit_disables_every_field() {
+    let keys: Vec<String> = (0..50).map(|index| format!("KEY_{index:02}")).collect();
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let _mock = FetchMock::install(json!({
+        format!("GET {}", secrets_path()): [{ "status": 200, "body": list_body(&keys, 50) }],
+    }));
+    let section = mount_section();
+    assert!(
+        wait_for(&section, ".secret-row[data-key=KEY_49]").await,
+        "list not loaded"
+    );
+
+    assert_eq!(section.text(".secrets-count"), "50 of 50");
+    let fields: HtmlElement = section.find(".secret-form-fields");
+    assert!(fields.has_attribute("disabled"));
+    assert!(section.save_button().disabled());
+    assert!(section
+        .text(".secret-form-limit")
+        .starts_with(&limit_reached_message()));
+}
+
+#[wasm_bindgen_test]
+async fn server_error_save_retried() {
+    let key_pair = CompanyKeyPair::generate("key-1");
+    let mock = FetchMock::install(json!({
+        format!("GET {}", secrets_path()): [{ "status": 200, "body": list_body(&[], 50) }],
+        format!("GET {}", public_key_path()): [key_pair.response()],
+        format!("POST {}", secrets_path()): [
+            { "status": 503 },
+            { "status": 201, "body": metadata("B_KEY") },
+        ],
+    }));
+    let section = mount_section();
+    assert!(wait_for(&section, ".secret-form").await);
+    type_into(&section.key_input(), "B_KEY").await;
+    type_into(&section.value_input(), "sk_test_123").await;
+
+    section.save_button().click();
+    assert!(
+        wait_for(&section, ".secret-form-retry").await,
+        "no Try again"
+    );
+    assert!(section.text("#secret-form-error").contains("503"));
+    assert_eq!(section.key_input().value(), "B_KEY");
+    assert_eq!(section.value_input().value(), "sk_test_123");
+    assert!(
+        !section.exists(".secret-row[data-key=B_KEY]"),
+        "unconfirmed secret listed"
+    );
+
+    section
+        .find::<HtmlButtonElement>(".secret-form-retry")
+        .click();
+    assert!(
+        wait_for(&section, ".secret-row[data-key=B_KEY]").await,
+        "not saved"
+    );
+    assert_eq!(mock.count("POST", &secrets_path()), 2);
+    assert_eq!(key_pair.open(&create_bodies(&mock)[1]), "sk_test_123");
+    assert_eq!(section.value_input().value(), "");
+}
+
+#[wasm_bindgen_test]
+async fn network_failure_offers_retry() {
+    let key_pair = CompanyKeyPair::generate("key-1");
+    let _mock = FetchMock::install(json!({
+        format!("GET {}", secrets_path()): [{ "status": 200, "body": list_body(&[], 50) }],
+        format!("GET {}", public_key_path()): [key_pair.response()],
+    }));
+    let section = mount_section();
+    assert!(wait_for(&section, ".secret-form").await);
+    type_into(&section.key_input(), "B_KEY").await;
+    type_into(&section.value_input(), "sk_test_123").await;
+
+    section.save_button().click();
+
+    assert!(
+        wait_for(&section, ".secret-form-retry").await,
+        "no Try again"
+    );
+    assert!(section
+        .text("#secret-form-error")
+        .contains("reach the server"));
+}
+
+#[wasm_bindgen_test]
+async fn failed_delete_retried() {
+    let mock = FetchMock::install(json!({
+        format!("GET {}", secrets_path()): [{ "status": 200, "body": list_body(&["A_KEY"], 50) }],
+        format!("DELETE {}", secret_path("A_KEY")): [{ "status": 500 }, { "status": 204 }],
+    }));
+    let section = mount_section();
+    assert!(
+        wait_for(&section, ".secret-row[data-key=A_KEY]").await,
+        "list not loaded"
+    );
+
+    section
+        .find::<HtmlButtonElement>(".secret-row[data-key=A_KEY] .secret-row-delete")
+        .click();
+    assert!(
+        wait_for(&section, ".secret-row-retry").await,
+        "no Try again"
+    );
+    assert!(section.exists(".secret-row[data-key=A_KEY]"));
+
+    section
+        .find::<HtmlButtonElement>(".secret-row-retry")
+        .click();
+    let gone = wait_until(|| !section.exists(".secret-row[data-key=A_KEY]")).await;
+    assert!(gone, "row still listed");
+    assert_eq!(mock.count("DELETE", &secret_path("A_KEY")), 2);
+}
+
+#[wasm_bindgen_test]
+async fn import_preview_names_bad_line() {
+    let mock = FetchMock::install(json!({
+        format!("GET {}", secrets_path()): [{ "status": 200, "body": list_body(&["OLD_KEY"], 50) }],
+    }));
+    let section = mount_section();
+    assert!(
+        wait_for(&section, ".secret-row[data-key=OLD_KEY]").await,
+        "list not loaded"
+    );
+    let large = "x".repeat(33_000);
+    let text = format!(
+        "# Payments\nexport STRIPE_KEY=sk_live_1\nDB_URL=\"postgres://u:p@h/db?sslmode=require\"\nGREETING='it is # here'\nOLD_KEY=again\nBIG={large}\n"
+    );
+
+    type_import_text(&section, &text).await;
+
+    assert_eq!(section.find_all(".secrets-import-row").len(), 5);
+    assert!(import_row_messages(&section, 2).is_empty());
+    assert!(import_row_messages(&section, 3).is_empty());
+    assert!(import_row_messages(&section, 4).is_empty());
+    assert_eq!(import_row_messages(&section, 5), [DUPLICATE_KEY_MESSAGE]);
+    let big = import_row_messages(&section, 6);
+    assert_eq!(big.len(), 1, "{big:?}");
+    assert!(big[0].contains("32,768"), "{big:?}");
+    assert!(import_button(&section).disabled());
+    assert!(section
+        .text(".secrets-import-summary")
+        .contains("2 lines have problems"));
+    import_button(&section).click();
+    sleep(100).await;
+    assert_eq!(mock.count("POST", &import_path()), 0);
+}
+
+#[wasm_bindgen_test]
+async fn import_saves_all_in_one_request() {
+    let key_pair = CompanyKeyPair::generate("key-1");
+    let mock = FetchMock::install(json!({
+        format!("GET {}", secrets_path()): [{ "status": 200, "body": list_body(&[], 50) }],
+        format!("GET {}", public_key_path()): [key_pair.response()],
+        format!("POST {}", import_path()): [{
+            "status": 201,
+            "body": { "secrets": [metadata("A_KEY"), metadata("B_KEY")] },
+        }],
+    }));
+    let section = mount_section();
+    assert!(wait_for(&section, ".secret-form").await);
+
+    type_import_text(
+        &section,
+        "A_KEY=\"line 1\\nline 2\"\nexport B_KEY=\"it's = Grüße\"\n",
+    )
+    .await;
+    assert!(
+        !import_button(&section).disabled(),
+        "{}",
+        section.text(".secrets-import")
+    );
+    assert_eq!(
+        import_button(&section).text_content().as_deref(),
+        Some("Import 2 secrets")
+    );
+    import_button(&section).click();
+
+    assert!(
+        wait_for(&section, ".secret-row[data-key=B_KEY]").await,
+        "not listed"
+    );
+    let bodies = import_bodies(&mock);
+    assert_eq!(bodies.len(), 1);
+    let items = bodies[0]["secrets"].as_array().expect("secrets array");
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["key"], "A_KEY");
+    assert!(items[0].get("value").is_none(), "{}", items[0]);
+    assert_eq!(key_pair.open(&items[0]), "line 1\nline 2");
+    assert_eq!(key_pair.open(&items[1]), "it's = Grüße");
+    assert!(section.exists(".secret-row[data-key=A_KEY]"));
+    assert_eq!(section.text(".secrets-notice"), "2 secrets were imported.");
+    assert!(!section.exists("#secrets-import-text"), "panel still open");
+    assert!(!mock
+        .requests()
+        .iter()
+        .any(|request| request.body.contains("line 1")));
+}
+
+#[wasm_bindgen_test]
+async fn import_rejection_marks_rows() {
+    let key_pair = CompanyKeyPair::generate("key-1");
+    let rejection = ErrorBody {
+        items: vec![ImportItemError::new(
+            1,
+            "B_KEY",
+            ErrorCode::DuplicateKey,
+            DUPLICATE_KEY_MESSAGE.to_owned(),
+        )],
+        ..ErrorBody::new(
+            ErrorCode::DuplicateKey,
+            "1 key of the import already exists.",
+        )
+    };
+    let _mock = FetchMock::install(json!({
+        format!("GET {}", secrets_path()): [{ "status": 200, "body": list_body(&[], 50) }],
+        format!("GET {}", public_key_path()): [key_pair.response()],
+        format!("POST {}", import_path()): [{ "status": 409, "body": rejection }],
+    }));
+    let section = mount_section();
+    assert!(wait_for(&section, ".secret-form").await);
+
+    type_import_text(&section, "A_KEY=1\n# comment\nB_KEY=2\n").await;
+    import_button(&section).click();
+
+    let marked = wait_until(|| !import_row_messages(&section, 3).is_empty()).await;
+    assert!(marked, "{}", section.text(".secrets-import"));
+    assert_eq!(import_row_messages(&section, 3), [DUPLICATE_KEY_MESSAGE]);
+    assert!(import_row_messages(&section, 1).is_empty());
+    assert!(!section.exists(".secret-row"), "unconfirmed secret listed");
+    let text: HtmlTextAreaElement = section.find("#secrets-import-text");
+    assert_eq!(text.value(), "A_KEY=1\n# comment\nB_KEY=2\n");
 }
