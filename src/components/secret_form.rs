@@ -3,7 +3,7 @@
 
 use std::cell::RefCell;
 
-use leptos::ev::{Event, SubmitEvent};
+use leptos::ev::{Event, KeyboardEvent, SubmitEvent};
 use leptos::html;
 use leptos::prelude::*;
 use secrets_core::api::SecretMetadata;
@@ -11,6 +11,7 @@ use secrets_core::{
     is_vague_key, limit_reached_message, validate_value, CompanyId, Description, SecretKey,
     SecretValue, VAGUE_KEY_HINT,
 };
+use wasm_bindgen::JsCast;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::api::{Api, ApiError, UnsealedSecret};
@@ -193,6 +194,18 @@ pub fn SecretForm(
         submit();
     };
     let on_retry = move |_| submit();
+    // Browsers skip the implicit submission of Enter while the form's
+    // submit button is disabled, so without this an Enter in the key or
+    // description field would show none of the messages that say why.
+    let on_keydown = move |event: KeyboardEvent| {
+        let in_input = event
+            .target()
+            .is_some_and(|target| target.is_instance_of::<web_sys::HtmlInputElement>());
+        if event.key() == "Enter" && in_input && !event.is_composing() {
+            event.prevent_default();
+            submit();
+        }
+    };
 
     view! {
         // `method="post"` keeps the fields out of the URL even if the page
@@ -201,6 +214,7 @@ pub fn SecretForm(
             class="secret-form"
             method="post"
             on:submit=on_submit
+            on:keydown=on_keydown
             aria-labelledby="secret-form-title"
         >
             <h3 id="secret-form-title" class="secret-form-title">"Add a secret"</h3>
