@@ -214,11 +214,15 @@ pub fn SecretForm(
     };
 
     view! {
-        // `method="post"` keeps the fields out of the URL even if the page
-        // ever submitted the form natively.
+        // Only `on_submit` saves. A native submission still happens when a
+        // script calls `submit()` or, in Firefox, dispatches a `submit`
+        // event that cannot be canceled. The fields have no `name`, so such
+        // a submission carries none of them. With `method="dialog"` it never
+        // navigates, because the HTML standard makes it do nothing outside a
+        // `<dialog>` and only close the dialog inside one.
         <form
             class="secret-form"
-            method="post"
+            method="dialog"
             on:submit=on_submit
             aria-labelledby="secret-form-title"
         >
@@ -227,7 +231,6 @@ pub fn SecretForm(
                 <label for=KEY_INPUT_ID>"Key"</label>
                 <input
                     id=KEY_INPUT_ID
-                    name="key"
                     type="text"
                     node_ref=key_input
                     placeholder="STRIPE_API_KEY"
@@ -268,7 +271,6 @@ pub fn SecretForm(
                 <label for="secret-description">"Description"</label>
                 <input
                     id="secret-description"
-                    name="description"
                     type="text"
                     placeholder="For transactional e-mails to customers"
                     autocomplete="off"

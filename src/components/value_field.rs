@@ -153,7 +153,6 @@ pub fn ValueField(
                 <label for="secret-value">"Value"</label>
                 <textarea
                     id="secret-value"
-                    name="value"
                     rows="4"
                     node_ref=node_ref
                     autocomplete="off"
