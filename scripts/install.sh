@@ -3,7 +3,8 @@
 # skipping every tool that is already present at the pinned version.
 #
 #   scripts/install.sh          tools to build and run the product
-#   scripts/install.sh --tests  the same, plus browsers and end-to-end packages
+#   scripts/install.sh --tests  the same, plus browsers, their WebDriver
+#                               servers and end-to-end packages
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,6 +14,9 @@ with_tests=0
 # Versions are pinned because trunk compares tool versions exactly and
 # wasm-bindgen's CLI must match the library version in Cargo.lock.
 trunk_version=0.21.14
+# The geckodriver that the wasm tests last passed with, against Debian's
+# firefox-esr 153.
+geckodriver_version=0.37.1
 wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$root/Cargo.lock")
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -24,6 +28,7 @@ command -v npm >/dev/null || apt_packages+=(npm)
 if [[ $with_tests -eq 1 ]]; then
   command -v chromium >/dev/null || apt_packages+=(chromium)
   command -v chromedriver >/dev/null || apt_packages+=(chromium-driver)
+  command -v firefox-esr >/dev/null || apt_packages+=(firefox-esr)
 fi
 if [[ ${#apt_packages[@]} -gt 0 ]]; then
   log "Installing Debian packages: ${apt_packages[*]}"
@@ -46,6 +51,13 @@ fi
 if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wasm_bindgen_version" ]]; then
   log "Installing wasm-bindgen-cli $wasm_bindgen_version"
   cargo install --force "wasm-bindgen-cli@$wasm_bindgen_version"
+fi
+
+# Debian has no geckodriver package, so it is built from crates.io.
+if [[ $with_tests -eq 1 ]] &&
+  [[ "$(geckodriver --version 2>/dev/null | awk 'NR == 1')" != "geckodriver $geckodriver_version" ]]; then
+  log "Installing geckodriver $geckodriver_version"
+  cargo install --locked "geckodriver@$geckodriver_version"
 fi
 
 e2e_packages_current() {

@@ -32,7 +32,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{
     ClipboardEvent, ClipboardEventInit, DataTransfer, Event, EventInit, HtmlButtonElement,
-    HtmlElement, HtmlInputElement, HtmlTextAreaElement,
+    HtmlElement, HtmlFormElement, HtmlInputElement, HtmlTextAreaElement,
 };
 use zeroize::Zeroizing;
 
@@ -691,6 +691,124 @@ async fn submit_empty_form_shows_messages() {
 
     assert_eq!(form.text("#secret-key-message"), "Enter a key.");
     assert_eq!(form.text("#secret-value-message"), "Enter a value.");
+}
+
+/// Fills every field of the form with text that a save would accept.
+async fn fill_form(form: &Mounted) {
+    type_into(&form.key_input(), "API_KEY").await;
+    type_into(&form.value_input(), "sk_test_123").await;
+    type_into(&form.find("#secret-description"), "Payments").await;
+}
+
+/// Returns the names of the entries that a native submission of `form`
+/// would send. `new FormData(form)` builds its entries by the same rules.
+fn form_data_names(form: &HtmlFormElement) -> Vec<String> {
+    // Through JavaScript, because the web-sys `FormData` binding is not
+    // enabled in this crate.
+    let names =
+        js_sys::Function::new_with_args("form", "return Array.from(new FormData(form).keys());");
+    let names: js_sys::Array = names
+        .call1(&JsValue::NULL, form)
+        .expect("build FormData")
+        .unchecked_into();
+    names.iter().filter_map(|name| name.as_string()).collect()
+}
+
+/// A hidden frame that a test names as a form's `target`, so that a native
+/// submission navigates the frame instead of the test page. The frame runs
+/// no scripts, so the test page that the test server returns for any path
+/// cannot start the suite again inside it.
+struct SubmissionFrame {
+    frame: HtmlElement,
+}
+
+impl SubmissionFrame {
+    const NAME: &str = "native-submission";
+
+    fn create() -> Self {
+        let frame: HtmlElement = document()
+            .create_element("iframe")
+            .expect("create iframe")
+            .unchecked_into();
+        for (name, value) in [
+            ("name", Self::NAME),
+            ("sandbox", "allow-same-origin"),
+            ("hidden", ""),
+        ] {
+            frame.set_attribute(name, value).expect("set attribute");
+        }
+        document()
+            .body()
+            .expect("body")
+            .append_child(&frame)
+            .expect("append iframe");
+        Self { frame }
+    }
+
+    /// Returns the URL of the frame's document, "about:blank" until a
+    /// submission navigates the frame.
+    fn url(&self) -> String {
+        let url = js_sys::Function::new_with_args(
+            "frame",
+            "return frame.contentDocument?.URL ?? 'a document of another origin';",
+        );
+        url.call1(&JsValue::NULL, &self.frame)
+            .expect("read frame URL")
+            .as_string()
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for SubmissionFrame {
+    fn drop(&mut self) {
+        self.frame.remove();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn form_data_has_no_field() {
+    let form = mount_form(&[]);
+    fill_form(&form).await;
+
+    let names = form_data_names(&form.find("form"));
+
+    assert!(names.is_empty(), "a native submission would send {names:?}");
+}
+
+#[wasm_bindgen_test]
+async fn native_submission_stays_on_page() {
+    // `submit()` skips the `submit` event, so no handler can cancel it.
+    // Firefox (153 ESR) also submits natively after a `submit` event that
+    // a script dispatched without `cancelable`, which Chromium ignores.
+    // Firefox throws NS_ERROR_FAILURE from `submit()` on a form with method
+    // "dialog" outside a `<dialog>`, so the test ignores the result and
+    // checks the frame's URL.
+    type Submit = fn(&HtmlFormElement);
+    let cases: [(&str, Submit); 2] = [
+        ("submit()", |form| {
+            _ = form.submit();
+        }),
+        ("submit event that cannot be canceled", |form| {
+            dispatch(form, "submit", true);
+        }),
+    ];
+    for (case, submit) in cases {
+        let frame = SubmissionFrame::create();
+        let form = mount_form(&[]);
+        fill_form(&form).await;
+        let form_element: HtmlFormElement = form.find("form");
+        form_element.set_target(SubmissionFrame::NAME);
+
+        submit(&form_element);
+        let navigated = wait_until(|| frame.url() != "about:blank").await;
+
+        assert!(!navigated, "{case}: the form navigated to {}", frame.url());
+        assert_eq!(
+            form.value_input().value(),
+            "sk_test_123",
+            "{case}: value lost"
+        );
+    }
 }
 
 #[wasm_bindgen_test]

@@ -173,10 +173,13 @@ pub fn ImportPanel(
                 "Import from .env"
             </button>
             <Show when=move || open.get()>
+                // Only `on_submit` imports. The textarea has no `name` and
+                // the method is "dialog", as in the secret form, so a native
+                // submission neither sends the text nor leaves the page.
                 <form
                     id="secrets-import-panel"
                     class="secrets-import-panel"
-                    method="post"
+                    method="dialog"
                     aria-labelledby="secrets-import-title"
                     on:submit=on_submit
                 >

@@ -208,11 +208,15 @@ pub fn SecretForm(
     };
 
     view! {
-        // `method="post"` keeps the fields out of the URL even if the page
-        // ever submitted the form natively.
+        // Only `on_submit` saves. A native submission still happens when a
+        // script calls `submit()` or, in Firefox, dispatches a `submit`
+        // event that cannot be canceled. The fields have no `name`, so such
+        // a submission carries none of them. With `method="dialog"` it never
+        // navigates, because the HTML standard makes it do nothing outside a
+        // `<dialog>` and only close the dialog inside one.
         <form
             class="secret-form"
-            method="post"
+            method="dialog"
             on:submit=on_submit
             on:keydown=on_keydown
             aria-labelledby="secret-form-title"
