@@ -3650,3 +3650,19 @@ async fn import_rejection_marks_rows() {
     let text: HtmlTextAreaElement = section.find("#secrets-import-text");
     assert_eq!(text.value(), "A_KEY=1\n# comment\nB_KEY=2\n");
 }
+
+#[wasm_bindgen_test]
+async fn import_form_data_has_no_field() {
+    let _mock = FetchMock::install(json!({
+        format!("GET {}", secrets_path()): [{ "status": 200, "body": list_body(&[], 50) }],
+    }));
+    let section = mount_section();
+    assert!(wait_for(&section, ".secret-form").await);
+    type_import_text(&section, "A_KEY=canary-import-form\n").await;
+
+    let panel: HtmlFormElement = section.find("#secrets-import-panel");
+    let names = form_data_names(&panel);
+
+    assert!(names.is_empty(), "a native submission would send {names:?}");
+    assert_eq!(panel.get_attribute("method").as_deref(), Some("dialog"));
+}
