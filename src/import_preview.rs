@@ -19,7 +19,7 @@ use zeroize::Zeroizing;
 use crate::api::UnsealedSecret;
 
 /// One entry of the pasted text, or one line that is not an entry.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PreviewRow {
     /// 1-based number of the line where the entry starts.
     pub line: usize,
@@ -74,6 +74,11 @@ impl ImportPreview {
         report_repeated_keys(&mut rows);
         report_rows_over_limit(&mut rows, existing_keys.len(), limit);
         Self { rows }
+    }
+
+    /// Returns the row of `line`, if the text has one.
+    pub fn row(&self, line: usize) -> Option<&PreviewRow> {
+        self.rows.iter().find(|row| row.line == line)
     }
 
     /// Number of secrets that the text contains.
@@ -159,11 +164,14 @@ fn report_repeated_keys(rows: &mut [PreviewRow]) {
     }
 }
 
-/// Adds an error to every entry after the ones that fit in the company's
-/// limit, counting the secrets it already has.
+/// Adds an error to every valid entry after the ones that fit in the
+/// company's limit, counting the secrets it already has. Entries with
+/// errors would add nothing, so they are not counted.
 fn report_rows_over_limit(rows: &mut [PreviewRow], existing: usize, limit: usize) {
     let room = limit.saturating_sub(existing);
-    let entries = rows.iter_mut().filter(|row| row.value_bytes.is_some());
+    let entries = rows
+        .iter_mut()
+        .filter(|row| row.value_bytes.is_some() && row.is_valid());
     for (index, row) in entries.enumerate().skip(room) {
         row.errors.push(format!(
             "This would be secret number {}, over the company's limit of {limit}. It has {existing}, so {room} more fit. Remove lines or delete secrets first.",
@@ -295,6 +303,17 @@ mod tests {
         assert_eq!(third.len(), 1);
         assert!(third[0].contains("secret number 51"), "{third:?}");
         assert!(third[0].contains("2 more fit"), "{third:?}");
+    }
+
+    #[cfg_attr(not(target_family = "wasm"), test)]
+    #[cfg_attr(target_family = "wasm", wasm_bindgen_test::wasm_bindgen_test)]
+    fn preview_limit_skips_invalid_rows() {
+        let existing: Vec<String> = (0..48).map(|index| format!("KEY_{index}")).collect();
+        let existing: Vec<&str> = existing.iter().map(String::as_str).collect();
+        let preview = ImportPreview::of("KEY_0=1\nA=1\nbad=\nB=2\n", &keys(&existing), 50);
+        assert_eq!(row(&preview, 1).errors, [DUPLICATE_KEY_MESSAGE]);
+        assert!(row(&preview, 2).is_valid());
+        assert!(row(&preview, 4).is_valid(), "{preview:?}");
     }
 
     #[cfg_attr(not(target_family = "wasm"), test)]

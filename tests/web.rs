@@ -3666,3 +3666,20 @@ async fn import_form_data_has_no_field() {
     assert!(names.is_empty(), "a native submission would send {names:?}");
     assert_eq!(panel.get_attribute("method").as_deref(), Some("dialog"));
 }
+
+#[wasm_bindgen_test]
+async fn mount_second_section_on_page_throws() {
+    let section = Embedded::mount(json!({ "company": "acme", "apiBase": UNREACHABLE_API }));
+    tick().await;
+    let other = container();
+
+    let message = mount_error(other.clone().into(), &json!({ "company": "acme" }));
+
+    assert!(
+        message.starts_with("A Secrets section is already mounted on this page"),
+        "{message}"
+    );
+    assert_eq!(other.child_element_count(), 0, "a second section");
+    drop(section);
+    other.remove();
+}

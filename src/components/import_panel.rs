@@ -204,7 +204,11 @@ pub fn ImportPanel(
                                     data-bwignore=""
                                     data-form-type="other"
                                     aria-describedby="secrets-import-hint secrets-import-summary"
-                                    prop:value=move || text.with(|text| JsValue::from_str(text))
+                                    // Set once, when the textarea is created: a
+                                    // reactive binding would write a new copy of
+                                    // the text, which cannot be zeroed, after
+                                    // every keystroke.
+                                    prop:value=text.with_untracked(|text| JsValue::from_str(text))
                                     readonly=move || importing.get()
                                     on:input=on_text_input
                                 ></textarea>
@@ -243,18 +247,22 @@ pub fn ImportPanel(
 }
 
 /// The preview rows: line number, key and value size of each secret, with
-/// its errors and warnings.
+/// its errors and warnings. Rows are keyed by line number, and each row
+/// reads its own part of the preview.
 #[component]
 fn ImportRows(
     /// The preview of the pasted text.
     #[prop(into)]
     preview: Signal<ImportPreview>,
 ) -> impl IntoView {
-    let rows = move || preview.with(|preview| preview.rows.clone());
+    let lines =
+        move || preview.with(|preview| preview.rows.iter().map(|row| row.line).collect::<Vec<_>>());
     view! {
         <ul class="secrets-import-rows" aria-label="Preview of the import">
-            <For each=rows key=|row| row.clone() let:row>
-                <ImportRow row />
+            <For each=lines key=|line| *line let:line>
+                <ImportRow row=Memo::new(move |_| {
+                    preview.with(|preview| preview.row(line).cloned().unwrap_or_default())
+                }) />
             </For>
         </ul>
     }
@@ -264,32 +272,49 @@ fn ImportRows(
 #[component]
 fn ImportRow(
     /// The row to show.
-    row: PreviewRow,
+    #[prop(into)]
+    row: Signal<PreviewRow>,
 ) -> impl IntoView {
-    let state_class = if row.is_valid() {
-        "secrets-import-row"
-    } else {
-        "secrets-import-row secrets-import-row-invalid"
+    let class = move || {
+        if row.with(PreviewRow::is_valid) {
+            "secrets-import-row"
+        } else {
+            "secrets-import-row secrets-import-row-invalid"
+        }
     };
-    let size = row.value_bytes.map(format_bytes);
-    let key = (!row.key.is_empty()).then(|| row.key.clone());
+    let line = move || row.with(|row| row.line);
+    let key = move || {
+        row.with(|row| {
+            (!row.key.is_empty())
+                .then(|| view! { <code class="secrets-import-key">{row.key.clone()}</code> })
+        })
+    };
+    let size = move || {
+        row.with(|row| {
+            row.value_bytes.map(
+                |bytes| view! { <span class="secrets-import-size">{format_bytes(bytes)}</span> },
+            )
+        })
+    };
+    let messages = move || {
+        row.with(|row| {
+            let errors = row
+                .errors
+                .iter()
+                .map(|error| view! { <li class="secret-field-message">{error.clone()}</li> });
+            let warnings = row
+                .warnings
+                .iter()
+                .map(|warning| view! { <li class="secret-field-warning">{warning.clone()}</li> });
+            errors.chain(warnings).collect_view()
+        })
+    };
     view! {
-        <li class=state_class data-line=row.line>
-            <span class="secrets-import-line">"Line " {row.line}</span>
-            {key.map(|key| view! { <code class="secrets-import-key">{key}</code> })}
-            {size.map(|size| view! { <span class="secrets-import-size">{size}</span> })}
-            <ul class="secrets-import-messages">
-                {row
-                    .errors
-                    .into_iter()
-                    .map(|error| view! { <li class="secret-field-message">{error}</li> })
-                    .collect_view()}
-                {row
-                    .warnings
-                    .into_iter()
-                    .map(|warning| view! { <li class="secret-field-warning">{warning}</li> })
-                    .collect_view()}
-            </ul>
+        <li class=class data-line=line>
+            <span class="secrets-import-line">"Line " {line}</span>
+            {key}
+            {size}
+            <ul class="secrets-import-messages">{messages}</ul>
         </li>
     }
 }

@@ -77,6 +77,11 @@ pub fn KeyField(
         key.set(uppercased);
     };
     let on_paste = move |event: ClipboardEvent| {
+        // A read-only input still gets `paste` events, but nothing typed
+        // may change while the form saves.
+        if read_only.get_untracked() {
+            return;
+        }
         // The pasted text may hold a value, so its copy is zeroed on drop.
         let Some(pasted) = event
             .clipboard_data()

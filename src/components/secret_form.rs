@@ -17,6 +17,7 @@ use zeroize::{Zeroize, Zeroizing};
 use crate::api::{Api, ApiError, UnsealedSecret};
 use crate::components::{KeyField, ValueField};
 use crate::form_messages::{description_length, description_message, key_message, value_message};
+use crate::textarea_text::RawHistory;
 
 /// A secret on its way to the save action, which seals its value.
 ///
@@ -73,6 +74,9 @@ pub fn SecretForm(
     // Counts confirmed saves. Each one mounts a new value field, because the
     // browser's undo history of the old textarea still contains the value.
     let value_field_generation = RwSignal::new(0_u32);
+    // Raw texts of the value for undo and redo, replaced with each new
+    // value field.
+    let value_history = StoredValue::new(RawHistory::new());
 
     // Derived messages.
     let is_duplicate = Memo::new(move |_| {
@@ -124,6 +128,7 @@ pub fn SecretForm(
             key_touched.try_set(false);
             value_touched.try_set(false);
             value_field_generation.try_update(|generation| *generation += 1);
+            value_history.try_update_value(|history| *history = RawHistory::new());
             on_saved.try_run(metadata);
             Ok(())
         }
@@ -153,7 +158,10 @@ pub fn SecretForm(
         }
     };
     let on_field_edit = Callback::new(move |()| clear_form_error());
-    let on_value_pasted = Callback::new(move |pasted: Zeroizing<String>| value.set(pasted));
+    let on_value_pasted = Callback::new(move |pasted: Zeroizing<String>| {
+        value_history.update_value(|history| history.record(&pasted));
+        value.set(pasted);
+    });
     let on_description_input = move |event: Event| {
         clear_form_error();
         description.set(event_target_value(&event));
@@ -246,6 +254,7 @@ pub fn SecretForm(
                             read_only=saving
                             node_ref=value_input
                             on_edit=on_field_edit
+                            value_history
                         />
                     }
                 }

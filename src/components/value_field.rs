@@ -40,10 +40,12 @@ pub fn ValueField(
     node_ref: NodeRef<html::Textarea>,
     /// Called on every change of the value.
     on_edit: Callback<()>,
+    /// Raw texts for undo and redo to restore. The form owns it, so that a
+    /// value it sets itself, such as one split from the key field, is
+    /// recorded too.
+    value_history: StoredValue<RawHistory>,
 ) -> impl IntoView {
-    // Raw texts for undo and redo to restore, and the raw text of a paste
-    // while the browser inserts its displayed text.
-    let value_history = StoredValue::new(RawHistory::new());
+    // The raw text of a paste while the browser inserts its displayed text.
     let pasted_value = StoredValue::new(None::<Zeroizing<String>>);
 
     // Whitespace at either end and invisible characters, which the owner

@@ -42,8 +42,8 @@ thread_local! {
 ///   path, `/dashboard/companies/COMPANY/settings/secrets`.
 ///
 /// Throws an `Error` that names the problem for an element that is not an
-/// HTML element, an element that already contains a section, or an invalid
-/// option.
+/// HTML element, an element that already contains a section, a page that
+/// shows a section elsewhere, or an invalid option.
 #[wasm_bindgen]
 pub fn mount(element: JsValue, options: JsValue) -> Result<SectionHandle, JsError> {
     let element: HtmlElement = element.dyn_into().map_err(|value| {
@@ -55,6 +55,13 @@ pub fn mount(element: JsValue, options: JsValue) -> Result<SectionHandle, JsErro
     if HOSTS.with_borrow(|hosts| hosts.contains(&element)) {
         return Err(JsError::new(
             "This element already contains a Secrets section. Call unmount() on its handle before mounting it again.",
+        ));
+    }
+    // The section's fields have fixed ids, which labels and descriptions
+    // refer to, so a second section would take the first one's labels.
+    if HOSTS.with_borrow(|hosts| !hosts.is_empty()) {
+        return Err(JsError::new(
+            "A Secrets section is already mounted on this page, and a page can show only one. Call unmount() on its handle first.",
         ));
     }
     let options =

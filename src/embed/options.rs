@@ -202,11 +202,13 @@ pub fn parse_theme(value: &JsValue) -> Result<Theme, OptionsError> {
 
 /// The error for a base path that [`parse_base_path`] rejects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("The base path must be empty or start with /, such as /dashboard, and contain no ?, #, // or spaces.")]
+#[error("The base path must be empty or start with /, such as /dashboard, and contain no ?, #, \\, // or spaces.")]
 pub struct InvalidBasePath;
 
 /// Validates a base path: empty, or `/` followed by path segments, with no
-/// `?`, `#`, empty segment, whitespace or control character. A trailing `/`
+/// `?`, `#`, `\`, empty segment, whitespace or control character.
+/// Browsers read `\` as `/` in http URLs, so `/\host` would name another
+/// host, as `//host` does. A trailing `/`
 /// is dropped, so `/dashboard/` becomes `/dashboard` and `/` becomes the
 /// empty base path.
 pub fn parse_base_path(path: &str) -> Result<String, InvalidBasePath> {
@@ -217,7 +219,7 @@ pub fn parse_base_path(path: &str) -> Result<String, InvalidBasePath> {
     let has_invalid_character = trimmed
         .chars()
         .any(|character| character.is_whitespace() || character.is_control())
-        || trimmed.contains(['?', '#']);
+        || trimmed.contains(['?', '#', '\\']);
     if !trimmed.starts_with('/') || trimmed.contains("//") || has_invalid_character {
         return Err(InvalidBasePath);
     }
@@ -357,6 +359,8 @@ mod tests {
         let cases = [
             "dashboard",
             "//evil.example.com",
+            "/\\evil.example.com",
+            "/a/\\b",
             "/a//b",
             "/dash board",
             "/dashboard?x=1",

@@ -337,6 +337,10 @@ fn decode_double_quoted(raw: &str) -> Zeroizing<String> {
     value
 }
 
+/// Characters that structure a URL and never occur in an environment
+/// variable's name.
+const URL_CHARACTERS: [char; 8] = [':', '/', '\\', '?', '#', '@', '&', '%'];
+
 /// Splits one `KEY=value` or `export KEY=value` pasted into the key field
 /// into the key and the value.
 ///
@@ -349,6 +353,12 @@ fn decode_double_quoted(raw: &str) -> Zeroizing<String> {
 /// contains a space or tab. It also returns `None` when the text has a line
 /// break anywhere but at the very end, because text of several lines is
 /// `.env` text for the import panel.
+///
+/// A token pasted into the key field by mistake must not become a key, so
+/// it also returns `None` when nothing but `=` signs and a line break
+/// follows the first `=` (base64 padding, as in `c2VjcmV0=`), and when the
+/// key contains a character that structures URLs (`:/\?#@&%`), as in
+/// `https://host/path?x=1`.
 pub fn split_assignment(text: &str) -> Option<(&str, &str)> {
     let body = text
         .strip_suffix("\r\n")
@@ -360,7 +370,14 @@ pub fn split_assignment(text: &str) -> Option<(&str, &str)> {
 
     let (key, value) = text.split_once('=')?;
     let key = strip_export(key.trim_start_matches(BLANKS)).trim_end_matches(BLANKS);
-    if key.is_empty() || key.contains(BLANKS) {
+    if key.is_empty() || key.contains(BLANKS) || key.contains(URL_CHARACTERS) {
+        return None;
+    }
+    if value
+        .trim_end_matches(['\r', '\n'])
+        .trim_start_matches('=')
+        .is_empty()
+    {
         return None;
     }
     Some((key, value))
@@ -647,10 +664,11 @@ mod tests {
             ),
             ("db_password=s3cr3tValue", ("db_password", "s3cr3tValue")),
             ("KEY=a=b", ("KEY", "a=b")),
+            ("KEY==b", ("KEY", "=b")),
+            ("my-key=value", ("my-key", "value")),
             ("KEY=value\n", ("KEY", "value\n")),
             ("KEY=value\r\n", ("KEY", "value\r\n")),
             ("  KEY = \"quoted\" ", ("KEY", " \"quoted\" ")),
-            ("KEY=", ("KEY", "")),
             ("API\u{A0}KEY=x", ("API\u{A0}KEY", "x")),
         ];
         for (text, expected) in cases {
@@ -669,6 +687,12 @@ mod tests {
             "  =value",
             "api key=value",
             "export =value",
+            "KEY=",
+            "KEY=\n",
+            "c2VjcmV0dmFsdWU=",
+            "c2VjcmV0dmFsdWU==\n",
+            "https://host/path?x=1",
+            "user@host=x",
         ] {
             assert_eq!(split_assignment(text), None, "{text:?}");
         }

@@ -269,7 +269,7 @@ async fn import_limit_names_what_fits() {
 
     let response = server.import(&token, "acme", &three).await;
 
-    let message = "This company already has 48 secrets, so only 2 more fit. The import has 3.";
+    let message = "This company already has 48 secrets, so only 2 more fit. The import has 3, so remove 1 secret from it, or delete secrets first.";
     assert_error(response, 409, "limit_reached", message).await;
     assert_eq!(server.secret_count(), 48);
     assert_eq!(server.event_count(), 48);

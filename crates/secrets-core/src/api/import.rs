@@ -171,7 +171,13 @@ pub fn import_limit_message(existing: usize, requested: usize) -> String {
     let fitting = MAX_SECRETS_PER_COMPANY - existing;
     let secrets = if existing == 1 { "secret" } else { "secrets" };
     let fit = if fitting == 1 { "fits" } else { "fit" };
-    format!("This company already has {existing} {secrets}, so only {fitting} more {fit}. The import has {requested}.")
+    let excess = requested.saturating_sub(fitting);
+    let excess_secrets = if excess == 1 {
+        "1 secret".to_owned()
+    } else {
+        format!("{excess} secrets")
+    };
+    format!("This company already has {existing} {secrets}, so only {fitting} more {fit}. The import has {requested}, so remove {excess_secrets} from it, or delete secrets first.")
 }
 
 #[cfg(test)]
@@ -324,15 +330,15 @@ mod tests {
     fn import_limit_messages() {
         assert_eq!(
             import_limit_message(48, 5),
-            "This company already has 48 secrets, so only 2 more fit. The import has 5."
+            "This company already has 48 secrets, so only 2 more fit. The import has 5, so remove 3 secrets from it, or delete secrets first."
         );
         assert_eq!(
             import_limit_message(49, 3),
-            "This company already has 49 secrets, so only 1 more fits. The import has 3."
+            "This company already has 49 secrets, so only 1 more fits. The import has 3, so remove 2 secrets from it, or delete secrets first."
         );
         assert_eq!(
             import_limit_message(1, 50),
-            "This company already has 1 secret, so only 49 more fit. The import has 50."
+            "This company already has 1 secret, so only 49 more fit. The import has 50, so remove 1 secret from it, or delete secrets first."
         );
         assert_eq!(import_limit_message(50, 1), limit_reached_message());
     }

@@ -142,12 +142,4 @@ mod tests {
             assert!(!vague(text), "{text}");
         }
     }
-
-    #[test]
-    fn vague_hint_text() {
-        assert_eq!(
-            VAGUE_KEY_HINT,
-            "A description helps agents pick the right secret when a key is as general as this one."
-        );
-    }
 }

@@ -108,8 +108,24 @@ pub fn value_warnings(value: &str) -> Vec<ValueWarning> {
 
     let mut invisible_count = 0;
     let mut previous = None;
-    for (index, character) in value.chars().enumerate() {
-        if let Some(name) = unexpected_invisible_name(character, previous) {
+    // Tag characters still to come in the flag sequence being read.
+    let mut flag_tags_left = 0;
+    let mut characters = value.chars().enumerate();
+    while let Some((index, character)) = characters.next() {
+        if character == '\u{1F3F4}' {
+            // Cloning the iterator reads ahead without copying the value.
+            flag_tags_left = flag_tag_count(characters.clone().map(|(_, next)| next));
+        }
+        let in_flag = is_tag(character) && flag_tags_left > 0;
+        if in_flag {
+            flag_tags_left -= 1;
+        }
+        let name = if in_flag {
+            None
+        } else {
+            unexpected_invisible_name(character, previous)
+        };
+        if let Some(name) = name {
             invisible_count += 1;
             if invisible_count <= NAMED_INVISIBLE_MAX {
                 warnings.push(ValueWarning::InvisibleCharacter {
@@ -136,7 +152,8 @@ pub fn value_warnings(value: &str) -> Vec<ValueWarning> {
 /// are normal text in context. A zero width joiner or non-joiner joins the
 /// parts of an emoji sequence (`👩‍💻`) and the letters of Arabic and Indic
 /// words. A variation selector after a visible character chooses its form
-/// (`❤️`). Tag characters after a black flag make a flag such as England's.
+/// (`❤️`). Tag characters are normal only in a flag sequence, which the
+/// caller checks with [`flag_tag_count`].
 fn unexpected_invisible_name(character: char, previous: Option<char>) -> Option<&'static str> {
     if matches!(character, '\t' | '\n' | '\r') {
         return None;
@@ -149,20 +166,17 @@ fn unexpected_invisible_name(character: char, previous: Option<char>) -> Option<
         '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}' => {
             previous_is(|previous| invisible_name(previous).is_none())
         }
-        '\u{E0020}'..='\u{E007F}' => {
-            previous_is(|previous| previous == '\u{1F3F4}' || is_tag(previous))
-        }
         _ => false,
     };
     (!normal_in_context).then_some(name)
 }
 
 /// Returns `true` for a character that can come before a zero width
-/// joiner in an emoji sequence: the emoji blocks from U+1F000, the
+/// joiner in an emoji sequence: the emoji blocks U+1F000 to U+1FAFF, the
 /// symbols and dingbats of U+2600 to U+27BF, and the emoji variation
 /// selector U+FE0F.
 fn is_emoji(character: char) -> bool {
-    character >= '\u{1F000}'
+    ('\u{1F000}'..='\u{1FAFF}').contains(&character)
         || ('\u{2600}'..='\u{27BF}').contains(&character)
         || character == '\u{FE0F}'
 }
@@ -172,6 +186,23 @@ fn is_emoji(character: char) -> bool {
 /// non-joiners to choose letter forms.
 fn is_joining_script(character: char) -> bool {
     ('\u{600}'..='\u{6FF}').contains(&character) || ('\u{900}'..='\u{DFF}').contains(&character)
+}
+
+/// Returns the number of tag characters that follow a black flag (U+1F3F4)
+/// as a subdivision flag such as England's: up to 7 tags, the last of
+/// which is CANCEL TAG (U+E007F). Returns 0 when they are not such a
+/// sequence, so that each of them is warned about.
+fn flag_tag_count(after_flag: impl Iterator<Item = char>) -> usize {
+    const MAX_FLAG_TAGS: usize = 7;
+    for (index, character) in after_flag.take(MAX_FLAG_TAGS).enumerate() {
+        if character == '\u{E007F}' {
+            return index + 1;
+        }
+        if !is_tag(character) {
+            return 0;
+        }
+    }
+    0
 }
 
 fn is_tag(character: char) -> bool {
@@ -218,6 +249,36 @@ mod tests {
         ] {
             assert_eq!(value_warnings(text), [], "{text:?}");
         }
+    }
+
+    #[test]
+    fn value_warnings_hidden_tag_text() {
+        // ASCII text hidden in tag characters after a black flag, with no
+        // CANCEL TAG at the end, or too long for a subdivision flag.
+        let unterminated = "\u{1F3F4}\u{E0068}\u{E0069}";
+        assert_eq!(value_warnings(unterminated).len(), 2);
+        let hidden: String = std::iter::once('\u{1F3F4}')
+            .chain(
+                "hidden"
+                    .chars()
+                    .map(|letter| char::from_u32(0xE0000 + letter as u32).expect("tag character")),
+            )
+            .chain(['\u{E0073}', '\u{E0065}', '\u{E007F}'])
+            .collect();
+        assert!(
+            value_warnings(&hidden).len() >= 3,
+            "{:?}",
+            value_warnings(&hidden)
+        );
+        assert_eq!(value_warnings("x\u{E0041}").len(), 1);
+    }
+
+    #[test]
+    fn value_warnings_joiner_after_private_use() {
+        assert_eq!(
+            value_warnings("\u{F0000}\u{200D}x"),
+            [invisible(0x200D, "ZERO WIDTH JOINER", 2)]
+        );
     }
 
     #[test]

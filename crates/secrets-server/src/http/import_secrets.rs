@@ -121,13 +121,3 @@ pub(super) async fn import_secrets(
         Json(ImportSecretsResponse { secrets: metadata }),
     ))
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn import_body_limit_value() {
-        assert_eq!(MAX_IMPORT_BODY_BYTES, 2_393_624);
-    }
-}

@@ -142,7 +142,8 @@ pub(super) async fn revalidate_unhashed_files(request: Request, next: Next) -> R
 /// extension or before `_bg`, as in `secrets-section-81dcddac8a0faac0.js`.
 /// Trunk 0.21 writes a 64-bit hash without leading zeros, so it has up to
 /// 16 digits. Fewer than 8 digits are taken as part of a stable name,
-/// because a hash that short occurs once in about four billion builds.
+/// because a 64-bit hash that short occurs once in about 69 billion
+/// builds (2^36).
 fn is_content_hashed(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or_default();
     name.match_indices('-').any(|(index, _)| {
