@@ -3683,3 +3683,28 @@ async fn mount_second_section_on_page_throws() {
     drop(section);
     other.remove();
 }
+
+#[wasm_bindgen_test]
+async fn key_paste_while_saving_ignored() {
+    return_unless_scripted_paste_is_readable!();
+    let key_pair = CompanyKeyPair::generate("key-1");
+    let mock = FetchMock::install(json!({
+        format!("GET {}", public_key_path()): [key_pair.response()],
+        format!("POST {}", secrets_path()): [{ "status": 500, "delay_ms": 300 }],
+    }));
+    let form = mount_form(&[]);
+    type_into(&form.key_input(), "SLOW").await;
+    type_into(&form.value_input(), "typed value").await;
+    form.save_button().click();
+    tick().await;
+
+    paste(&form.key_input(), "OTHER_KEY=pasted value");
+    tick().await;
+
+    assert_eq!(form.key_input().value(), "SLOW");
+    assert_eq!(form.value_input().value(), "typed value");
+    let failed = wait_until(|| !form.text("#secret-form-error").is_empty()).await;
+    assert!(failed, "save did not fail");
+    assert_eq!(key_pair.open(&create_bodies(&mock)[0]), "typed value");
+    assert_eq!(form.value_input().value(), "typed value");
+}
