@@ -23,7 +23,9 @@ use crate::api::UnsealedSecret;
 pub struct PreviewRow {
     /// 1-based number of the line where the entry starts.
     pub line: usize,
-    /// The key as written; empty for a line that is not an entry.
+    /// The key as written when it is a well-formed key; empty otherwise.
+    /// Text before an `=` that is not a key may belong to a value, such as
+    /// a line of a PEM key pasted without quotes, so it is not shown.
     pub key: String,
     /// Size of the value in bytes; `None` for a line that is not an entry.
     pub value_bytes: Option<usize>,
@@ -62,7 +64,7 @@ impl ImportPreview {
                         .map(ToString::to_string)
                         .collect(),
                     value_bytes: Some(entry.value.len()),
-                    key: entry.key,
+                    key: shown_key(entry.key),
                 },
                 EnvLine::Invalid { line, error } => PreviewRow {
                     line,
@@ -114,6 +116,16 @@ impl ImportPreview {
     }
 }
 
+/// Returns `key` when it is a well-formed key, reserved ones included, and
+/// an empty string otherwise.
+fn shown_key(key: String) -> String {
+    if SecretKey::parse(&key).is_ok() {
+        key
+    } else {
+        String::new()
+    }
+}
+
 /// Returns the errors of one entry's key and value.
 fn entry_errors(key: &str, value: &str, existing_keys: &[SecretKey]) -> Vec<String> {
     let mut errors = Vec::new();
@@ -132,10 +144,16 @@ fn entry_errors(key: &str, value: &str, existing_keys: &[SecretKey]) -> Vec<Stri
     errors
 }
 
+/// Number of other lines that a repeated key's message names.
+const NAMED_LINES_MAX: usize = 3;
+
 /// Adds an error to every row whose key another row of the text also has.
 fn report_repeated_keys(rows: &mut [PreviewRow]) {
     let mut lines_of_key: HashMap<String, Vec<usize>> = HashMap::new();
-    for row in rows.iter().filter(|row| row.value_bytes.is_some()) {
+    let entries_with_keys = rows
+        .iter()
+        .filter(|row| row.value_bytes.is_some() && !row.key.is_empty());
+    for row in entries_with_keys {
         lines_of_key
             .entry(row.key.clone())
             .or_default()
@@ -145,22 +163,26 @@ fn report_repeated_keys(rows: &mut [PreviewRow]) {
         let Some(lines) = lines_of_key.get(&row.key) else {
             continue;
         };
+        if row.key.is_empty() || lines.len() < 2 {
+            continue;
+        }
+
+        // At most a few lines are named, so that a text with thousands of
+        // copies of one line gets short messages.
         let other_lines: Vec<String> = lines
             .iter()
             .filter(|line| **line != row.line)
+            .take(NAMED_LINES_MAX)
             .map(ToString::to_string)
             .collect();
-        if !other_lines.is_empty() {
-            let noun = if other_lines.len() == 1 {
-                "line"
-            } else {
-                "lines"
-            };
-            row.errors.push(format!(
-                "This key is also on {noun} {}. Keep one of them.",
-                other_lines.join(", ")
-            ));
-        }
+        let more = lines.len() - 1 - other_lines.len();
+        let noun = if lines.len() == 2 { "line" } else { "lines" };
+        let listed = other_lines.join(", ");
+        row.errors.push(if more == 0 {
+            format!("This key is also on {noun} {listed}. Keep one of them.")
+        } else {
+            format!("This key is also on lines {listed} and {more} more. Keep one of them.")
+        });
     }
 }
 
@@ -293,6 +315,33 @@ mod tests {
 
     #[cfg_attr(not(target_family = "wasm"), test)]
     #[cfg_attr(target_family = "wasm", wasm_bindgen_test::wasm_bindgen_test)]
+    fn preview_many_repeats_short_messages() {
+        let text = "DUP=1\n".repeat(5_000);
+        let preview = ImportPreview::of(&text, &[], 50);
+        assert_eq!(
+            row(&preview, 1).errors[0],
+            "This key is also on lines 2, 3, 4 and 4996 more. Keep one of them."
+        );
+        let longest = preview
+            .rows
+            .iter()
+            .flat_map(|row| &row.errors)
+            .map(String::len)
+            .max();
+        assert!(longest < Some(200), "{longest:?}");
+    }
+
+    #[cfg_attr(not(target_family = "wasm"), test)]
+    #[cfg_attr(target_family = "wasm", wasm_bindgen_test::wasm_bindgen_test)]
+    fn preview_pem_lines_hide_their_text() {
+        let text = "PEM=-----BEGIN KEY-----\nMIIBcanary+/abc==\nxyz=canary2\n";
+        let preview = ImportPreview::of(text, &[], 50);
+        let shown: Vec<&str> = preview.rows.iter().map(|row| row.key.as_str()).collect();
+        assert_eq!(shown, ["PEM", "", ""]);
+    }
+
+    #[cfg_attr(not(target_family = "wasm"), test)]
+    #[cfg_attr(target_family = "wasm", wasm_bindgen_test::wasm_bindgen_test)]
     fn preview_rows_over_limit_named() {
         let existing: Vec<String> = (0..48).map(|index| format!("KEY_{index}")).collect();
         let existing: Vec<&str> = existing.iter().map(String::as_str).collect();
@@ -321,6 +370,9 @@ mod tests {
     fn preview_key_and_syntax_errors() {
         let text = "\u{410}PI_KEY=x\nno equals here\nEMPTY=\nlower=x\n";
         let preview = ImportPreview::of(text, &[], 50);
+        assert_eq!(row(&preview, 1).key, "");
+        assert_eq!(row(&preview, 4).key, "");
+        assert_eq!(row(&preview, 3).key, "EMPTY");
         assert!(row(&preview, 1).errors[0].contains("position 1"));
         assert!(row(&preview, 2).errors[0].contains("no = sign"));
         assert_eq!(row(&preview, 2).value_bytes, None);

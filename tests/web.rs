@@ -3708,3 +3708,33 @@ async fn key_paste_while_saving_ignored() {
     assert_eq!(key_pair.open(&create_bodies(&mock)[0]), "typed value");
     assert_eq!(form.value_input().value(), "typed value");
 }
+
+#[wasm_bindgen_test]
+fn mount_ignores_inherited_options() {
+    let container = container();
+    let prototype = js_value(&json!({ "company": "acme", "apiBase": "https://other.example" }));
+    let prototype: &js_sys::Object = prototype.unchecked_ref();
+    let options: js_sys::Object = js_sys::Object::create(prototype);
+
+    let Err(error) = embed::mount(container.clone().into(), options.into()) else {
+        panic!("mount took the inherited company");
+    };
+    container.remove();
+
+    let message = js_sys::Reflect::get(&JsValue::from(error), &"message".into())
+        .ok()
+        .and_then(|message| message.as_string())
+        .unwrap_or_default();
+    assert!(message.contains("company"), "{message}");
+}
+
+#[wasm_bindgen_test]
+fn mount_error_cuts_long_values() {
+    let container = container();
+    let message = mount_error(
+        container.clone().into(),
+        &json!({ "company": "x".repeat(10_000), "theme": "y".repeat(10_000) }),
+    );
+    container.remove();
+    assert!(message.len() < 400, "{} bytes", message.len());
+}

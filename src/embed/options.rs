@@ -140,7 +140,7 @@ impl MountOptions {
                     CompanyId::parse(&company).map_err(|_| OptionsError::Invalid {
                         name: "company",
                         expected: COMPANY_EXPECTED,
-                        got: format!("{company:?}"),
+                        got: describe(&JsValue::from_str(&company)),
                     })?,
                 )
             }
@@ -226,8 +226,13 @@ pub fn parse_base_path(path: &str) -> Result<String, InvalidBasePath> {
     Ok(trimmed.to_owned())
 }
 
-/// Returns the property `name`, or `None` when it is `undefined`.
+/// Returns the object's own property `name`, or `None` when it is
+/// `undefined` or only inherited. An inherited property is ignored, so that
+/// a polluted `Object.prototype` cannot set where requests go.
 fn property(object: &Object, name: &'static str) -> Result<Option<JsValue>, OptionsError> {
+    if !Object::has_own(object, &JsValue::from_str(name)) {
+        return Ok(None);
+    }
     let value =
         Reflect::get(object, &JsValue::from_str(name)).map_err(|_| OptionsError::Invalid {
             name,
@@ -311,6 +316,12 @@ fn is_api_base(base: &str) -> bool {
 /// a number or boolean as written, and the kind of anything else.
 pub(super) fn describe(value: &JsValue) -> String {
     if let Some(text) = value.as_string() {
+        // A long string is cut, so that the message stays readable.
+        const SHOWN_CHARS_MAX: usize = 80;
+        if text.chars().count() > SHOWN_CHARS_MAX {
+            let start: String = text.chars().take(SHOWN_CHARS_MAX).collect();
+            return format!("{start:?}… ({} characters)", text.chars().count());
+        }
         return format!("{text:?}");
     }
     if let Some(number) = value.as_f64() {

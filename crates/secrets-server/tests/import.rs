@@ -319,6 +319,26 @@ async fn import_plaintext_value_rejected() {
 }
 
 #[tokio::test]
+async fn import_many_plaintext_items_rejected_briefly() {
+    let (server, token, _) = start_acme().await;
+    let items: Vec<Value> = (0..20_000).map(|_| json!({ "value": 0 })).collect();
+
+    let response = server
+        .import(&token, "acme", &json!({ "secrets": items }))
+        .await;
+
+    assert_eq!(response.status(), 422);
+    let text = response.text().await.expect("body");
+    assert!(text.len() < 1024, "{} bytes", text.len());
+    let error: Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(error["code"], "invalid_import");
+    assert_eq!(
+        error["message"],
+        "An import can add at most 50 secrets. This one has 20000."
+    );
+}
+
+#[tokio::test]
 async fn import_empty_or_too_many_rejected() {
     let (server, token, sealing_key) = start_acme().await;
 

@@ -274,6 +274,25 @@ mod tests {
     }
 
     #[test]
+    fn value_warnings_format_characters_named() {
+        for character in [
+            '\u{180B}',
+            '\u{2800}',
+            '\u{FFF9}',
+            '\u{13437}',
+            '\u{1BCA0}',
+            '\u{1D173}',
+        ] {
+            let warnings = value_warnings(&format!("ab{character}c"));
+            assert!(
+                matches!(warnings[..], [InvisibleCharacter { position: 3, .. }]),
+                "U+{:04X}: {warnings:?}",
+                character as u32
+            );
+        }
+    }
+
+    #[test]
     fn value_warnings_joiner_after_private_use() {
         assert_eq!(
             value_warnings("\u{F0000}\u{200D}x"),

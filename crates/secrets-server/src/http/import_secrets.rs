@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use secrets_core::api::{
-    ErrorCode, ImportItemError, ImportSecretsRequest, ImportSecretsResponse,
+    ErrorCode, ImportItemError, ImportSecretsRequest, ImportSecretsResponse, ImportValidationError,
     PLAINTEXT_VALUE_MESSAGE,
 };
 use secrets_core::sealed::SEALED_VALUE_MAX_BASE64_CHARS;
@@ -53,6 +53,15 @@ impl ImportBody {
         let Some(items) = self.secrets else {
             return Err(AppError::InvalidBody(Self::SHAPE_MESSAGE));
         };
+        // Counted first, so that an error response names at most 50 items:
+        // a body of many tiny items with plaintext values would otherwise
+        // get a response many times the size of the body.
+        if items.len() > MAX_SECRETS_PER_COMPANY {
+            let count = items.len();
+            return Err(AppError::InvalidImport(ImportValidationError::TooMany {
+                count,
+            }));
+        }
 
         let plaintext: Vec<ImportItemError> = items
             .iter()
