@@ -2,7 +2,7 @@
 //! the shared rules, before anything is sent.
 //!
 //! Each entry of the text becomes a [`PreviewRow`] with its own errors,
-//! which block the import, and warnings, which do not. A row never holds
+//! which block the import, and warnings, which do not. A row never contains
 //! the value, only its size, so the preview can live in a signal and reach
 //! the DOM. [`secrets_to_import`] parses the text again when the owner
 //! imports, and only then are the values copied out of it.
@@ -99,7 +99,7 @@ impl ImportPreview {
 
     /// Adds the errors that the server reported for a rejected import to
     /// their rows. Each error names its secret by its index in the
-    /// request, which holds the entries in the order of the text.
+    /// request, which lists the entries in the order of the text.
     pub fn add_server_errors(&mut self, errors: &[ImportItemError]) {
         let mut entries: Vec<&mut PreviewRow> = self
             .rows

@@ -19,4 +19,5 @@ pub mod components;
 pub mod embed;
 mod form_messages;
 mod import_preview;
+mod pending;
 mod textarea_text;

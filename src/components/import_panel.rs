@@ -2,8 +2,6 @@
 //! and the secrets are saved together in one request that the server
 //! applies as a whole or not at all.
 
-use std::cell::RefCell;
-
 use leptos::ev::{Event, SubmitEvent};
 use leptos::html;
 use leptos::prelude::*;
@@ -17,19 +15,9 @@ use crate::api::{Api, ApiError, UnsealedSecret};
 use crate::import_preview::{
     empty_text, format_bytes, secrets_to_import, ImportPreview, PreviewRow,
 };
+use crate::pending::Pending;
 
-/// Secrets on their way to the import action, taken out by the action so
-/// that the action's stored input holds no value (see `PendingRequest` in
-/// the form).
-struct PendingImport(RefCell<Option<Vec<UnsealedSecret>>>);
-
-impl PendingImport {
-    fn take(&self) -> Option<Vec<UnsealedSecret>> {
-        self.0.borrow_mut().take()
-    }
-}
-
-/// A button that opens a panel for `.env` text, its preview, and the
+/// Shows a button that opens a panel for `.env` text, its preview, and the
 /// Import button, which stays disabled until every row is valid.
 #[component]
 pub fn ImportPanel(
@@ -61,7 +49,7 @@ pub fn ImportPanel(
     let toggle_button: NodeRef<html::Button> = NodeRef::new();
 
     // The import request.
-    let import = Action::new_local(move |pending: &PendingImport| {
+    let import = Action::new_local(move |pending: &Pending<Vec<UnsealedSecret>>| {
         let secrets = pending.take();
         let api = api.clone();
         let company = company.clone();
@@ -152,7 +140,7 @@ pub fn ImportPanel(
         let Some(secrets) = text.with_untracked(|text| secrets_to_import(text)) else {
             return;
         };
-        import.dispatch_local(PendingImport(RefCell::new(Some(secrets))));
+        import.dispatch_local(Pending::new(secrets));
     };
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
@@ -246,7 +234,7 @@ pub fn ImportPanel(
     }
 }
 
-/// The preview rows: line number, key and value size of each secret, with
+/// Lists the preview rows: line number, key and value size of each secret, with
 /// its errors and warnings. Rows are keyed by line number, and each row
 /// reads its own part of the preview.
 #[component]
@@ -268,7 +256,7 @@ fn ImportRows(
     }
 }
 
-/// One preview row.
+/// Shows one preview row.
 #[component]
 fn ImportRow(
     /// The row to show.

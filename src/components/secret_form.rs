@@ -1,8 +1,6 @@
 //! The form that adds a secret: key, value and description, checked as the
 //! owner types with the shared rules.
 
-use std::cell::RefCell;
-
 use leptos::ev::{Event, KeyboardEvent, SubmitEvent};
 use leptos::html;
 use leptos::prelude::*;
@@ -17,26 +15,8 @@ use zeroize::{Zeroize, Zeroizing};
 use crate::api::{Api, ApiError, UnsealedSecret};
 use crate::components::{KeyField, ValueField};
 use crate::form_messages::{description_length, description_message, key_message, value_message};
+use crate::pending::Pending;
 use crate::textarea_text::RawHistory;
-
-/// A secret on its way to the save action, which seals its value.
-///
-/// `Action` keeps its input in a signal until the request completes, and
-/// hands the async function only a reference. The function takes the secret
-/// out of this cell, so the stored input is an empty shell and the copy of
-/// the value exists once, inside the request future, until that future
-/// drops it.
-struct PendingRequest(RefCell<Option<UnsealedSecret>>);
-
-impl PendingRequest {
-    fn new(secret: UnsealedSecret) -> Self {
-        Self(RefCell::new(Some(secret)))
-    }
-
-    fn take(&self) -> Option<UnsealedSecret> {
-        self.0.borrow_mut().take()
-    }
-}
 
 /// Form that adds a secret to a company. After a successful save every field
 /// is cleared; after a failure the fields keep what the owner typed and the
@@ -100,7 +80,7 @@ pub fn SecretForm(
     };
 
     // Saving.
-    let save = Action::new_local(move |pending: &PendingRequest| {
+    let save = Action::new_local(move |pending: &Pending<UnsealedSecret>| {
         let secret = pending.take();
         let api = api.clone();
         let company = company.clone();
@@ -191,7 +171,7 @@ pub fn SecretForm(
         let (Ok(secret_key), Ok(secret_value), Ok(secret_description)) = parsed else {
             return;
         };
-        save.dispatch_local(PendingRequest::new(UnsealedSecret {
+        save.dispatch_local(Pending::new(UnsealedSecret {
             key: secret_key,
             value: secret_value,
             description: secret_description,
