@@ -58,6 +58,12 @@ pub mod paths {
     /// Path of the page that exchanges a one-time login token for a session.
     pub const LOGIN_ROUTE: &str = "/login";
 
+    /// Path of the liveness check: 200 while the process serves requests.
+    pub const HEALTHZ_ROUTE: &str = "/healthz";
+
+    /// Path of the readiness check: 200 when the database can be read.
+    pub const READYZ_ROUTE: &str = "/readyz";
+
     /// Returns the path of a company's secrets collection.
     pub fn secrets(company: &CompanyId) -> String {
         format!("/api/v1/companies/{company}/secrets")
@@ -428,6 +434,9 @@ pub enum ErrorCode {
     NotASession,
     /// 409: the company already has a secret with this key.
     DuplicateKey,
+    /// 503: the server cannot serve requests, because it cannot read its
+    /// database.
+    NotReady,
     /// 409: the company already has the maximum number of secrets.
     LimitReached,
     /// 401: the request carries no valid credential.

@@ -13,6 +13,7 @@ mod create_secret;
 mod delete_secret;
 mod error;
 mod finish_task;
+mod health;
 mod html;
 mod import_secrets;
 mod json_body;
@@ -47,8 +48,9 @@ use axum::response::Response;
 use axum::routing::{any, delete, get, post};
 use axum::Router;
 use secrets_core::api::paths::{
-    ACTIVITY_ROUTE, IMPORT_ROUTE, LOGIN_ROUTE, PUBLIC_KEY_ROUTE, SECRETS_ROUTE, SECRET_ROUTE,
-    SESSION_ROUTE, TASKS_ROUTE, TASK_CATALOG_ROUTE, TASK_FINISH_ROUTE, TASK_SECRETS_ROUTE,
+    ACTIVITY_ROUTE, HEALTHZ_ROUTE, IMPORT_ROUTE, LOGIN_ROUTE, PUBLIC_KEY_ROUTE, READYZ_ROUTE,
+    SECRETS_ROUTE, SECRET_ROUTE, SESSION_ROUTE, TASKS_ROUTE, TASK_CATALOG_ROUTE, TASK_FINISH_ROUTE,
+    TASK_SECRETS_ROUTE,
 };
 use tower::Layer;
 use tower_http::services::ServeDir;
@@ -183,9 +185,14 @@ pub fn app(state: AppState) -> Router {
         get(login::show_login_page).post(login::sign_in),
     );
 
+    let health = Router::new()
+        .route(HEALTHZ_ROUTE, get(health::healthz))
+        .route(READYZ_ROUTE, get(health::readyz));
+
     Router::new()
         .merge(api)
         .merge(login)
+        .merge(health)
         .layer(no_store)
         .fallback_service(spa_files)
         .layer(middleware::from_fn_with_state(

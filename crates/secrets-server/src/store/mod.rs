@@ -304,6 +304,21 @@ impl Store {
         &self.path
     }
 
+    /// Checks that the database can be read, for the readiness check. The
+    /// master key needs no check: the store cannot open without it.
+    ///
+    /// The file is opened read-only and never created, so that a missing
+    /// file fails instead of being replaced by an empty one.
+    pub fn check_readable(&self) -> Result<(), StoreError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let connection = Connection::open_with_flags(&self.path, flags)?;
+        connection.busy_timeout(BUSY_TIMEOUT)?;
+        connection.query_row("SELECT COUNT(*) FROM companies", [], |row| {
+            row.get::<_, i64>(0)
+        })?;
+        Ok(())
+    }
+
     /// Returns `true` when no company exists yet, as in a new data directory.
     pub fn is_empty(&self) -> Result<bool, StoreError> {
         let connection = open_connection(&self.path)?;
