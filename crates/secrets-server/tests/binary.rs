@@ -5,8 +5,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{login_link_from, sign_in, Binary};
-use tokio::io::AsyncWriteExt;
+use common::{add_member, login_link_from, sealed_request, sign_in, Binary};
+use secrets_core::api::PublicKeyResponse;
+use secrets_core::sealed::SealingKey;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -89,6 +91,105 @@ async fn serve_shutdown_deadline_closes_stalled_request() {
     let stderr = server.stderr();
     assert!(stderr.contains("the shutdown deadline passed"), "{stderr}");
     assert!(stderr.contains("server stopped"), "{stderr}");
+}
+
+#[tokio::test]
+async fn serve_sigterm_finishes_request_in_flight() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().join("data");
+    let token = add_member(&data_dir, "acme", "ci", &[]);
+    let timeouts = [
+        "--shutdown-timeout",
+        "20",
+        "--body-read-timeout",
+        "60",
+        "--request-timeout",
+        "60",
+    ];
+    let (mut server, base_url) =
+        Binary::serve_with_args(&data_dir, &dir.path().join("dist"), &timeouts, &[]);
+    let addr = base_url.trim_start_matches("http://").to_owned();
+
+    // Seal a value as a client does, then send the create request's
+    // headers and only the first half of its body.
+    let response = client()
+        .get(format!("{base_url}/api/v1/companies/acme/public-key"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("sent");
+    let public_key: PublicKeyResponse = response.json().await.expect("JSON public key");
+    let sealing_key =
+        SealingKey::from_base64(&public_key.key_id, &public_key.public_key).expect("public key");
+    let body = sealed_request(&sealing_key, "IN_FLIGHT", "sent during shutdown").to_string();
+    let (first_half, second_half) = body.as_bytes().split_at(body.len() / 2);
+    let head = format!(
+        "POST /api/v1/companies/acme/secrets HTTP/1.1\r\nHost: test\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    stream.write_all(head.as_bytes()).await.expect("write");
+    stream.write_all(first_half).await.expect("write");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // After SIGTERM the server stops accepting connections.
+    server.send_sigterm();
+    wait_for_stderr(&server, "stopped accepting connections");
+    let refused = tokio::net::TcpStream::connect(&addr).await;
+    assert!(
+        refused.is_err(),
+        "a new connection was accepted after SIGTERM"
+    );
+
+    // The request in flight still completes with its normal response.
+    stream.write_all(second_half).await.expect("write");
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response))
+        .await
+        .expect("response before timeout")
+        .expect("read response");
+    let response = String::from_utf8_lossy(&response);
+    assert!(response.starts_with("HTTP/1.1 201"), "{response}");
+    assert!(response.contains(r#""key":"IN_FLIGHT""#), "{response}");
+
+    // Then the process exits by itself, with the secret and its event
+    // stored.
+    let exit = server.wait_at_most(Duration::from_secs(10));
+    assert_eq!(exit, Some(Some(0)), "{}", server.stderr());
+    let stderr = server.stderr();
+    assert!(stderr.contains("all connections closed"), "{stderr}");
+    assert!(!stderr.contains("the shutdown deadline passed"), "{stderr}");
+    let database = rusqlite::Connection::open(data_dir.join("secrets.db")).expect("open database");
+    let count = |sql: &str| -> i64 {
+        database
+            .query_row(sql, [], |row| row.get(0))
+            .expect("count query")
+    };
+    assert_eq!(
+        count("SELECT COUNT(*) FROM secrets WHERE key = 'IN_FLIGHT'"),
+        1
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM activity_events WHERE key = 'IN_FLIGHT' AND action = 'added'"),
+        1
+    );
+}
+
+/// Waits up to 10 seconds for `text` to appear in the server's stderr.
+fn wait_for_stderr(server: &Binary, text: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !server.stderr().contains(text) {
+        assert!(
+            Instant::now() < deadline,
+            "no {text:?} in stderr:\n{}",
+            server.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 #[test]
