@@ -88,14 +88,77 @@ fn parse_json_object<T: DeserializeOwned>(
     body: &[u8],
     shape_message: &'static str,
 ) -> Result<T, AppError> {
+    // JSON text must be UTF-8. serde_json checks only the strings it
+    // decodes, and accepts invalid bytes in a field that it skips.
+    if std::str::from_utf8(body).is_err() {
+        return Err(AppError::InvalidBody(
+            "The request body is not valid UTF-8. Send the JSON encoded as UTF-8.",
+        ));
+    }
     let first = body.iter().find(|byte| !byte.is_ascii_whitespace());
     if first != Some(&b'{') {
         return Err(AppError::InvalidBody(shape_message));
     }
-    serde_json::from_slice(body).map_err(|error| match error.classify() {
-        serde_json::error::Category::Data => AppError::InvalidBody(shape_message),
-        _ => AppError::InvalidBody("The request body is not valid JSON."),
-    })
+    // serde_json skips an unknown field iteratively at any depth, so only
+    // this check rejects deep nesting there.
+    if nesting_depth_exceeds(body, MAX_NESTING_DEPTH) {
+        return Err(AppError::InvalidBody(TOO_DEEP_MESSAGE));
+    }
+    serde_json::from_slice(body).map_err(|error| json_error(&error, shape_message))
+}
+
+/// Maps a serde_json error to a response whose message names the kind of
+/// problem and never quotes the body.
+fn json_error(error: &serde_json::Error, shape_message: &'static str) -> AppError {
+    // serde_json has no error kind for a repeated field, so serde's message
+    // "duplicate field `name`" identifies it. Other messages may quote the
+    // body, so the text is zeroed on drop.
+    let text = Zeroizing::new(error.to_string());
+    let message = if text.starts_with("duplicate field") {
+        "The request body contains a field more than once. Send each field once."
+    } else if error.classify() == serde_json::error::Category::Data {
+        shape_message
+    } else {
+        "The request body is not valid JSON."
+    };
+    AppError::InvalidBody(message)
+}
+
+/// Maximum nesting of arrays and objects in a JSON body. The deepest
+/// documented body, an import, nests 3 levels.
+const MAX_NESTING_DEPTH: usize = 32;
+
+const TOO_DEEP_MESSAGE: &str = "The request body nests arrays or objects more than 32 levels deep. Send the JSON object that this endpoint documents.";
+
+/// Returns `true` when arrays and objects in the JSON text `body` nest
+/// more than `max_depth` levels. Brackets inside strings do not count.
+fn nesting_depth_exceeds(body: &[u8], max_depth: usize) -> bool {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &byte in body {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max_depth {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Reads a whole request body of at most `max_bytes` into memory that is
@@ -247,6 +310,16 @@ mod tests {
         assert_eq!(returned.expect_err("a shared frame is kept"), &b"value"[..]);
         assert_eq!(&other_reference[..], b"value");
         assert_eq!(&buffer[..], b"value");
+    }
+
+    #[test]
+    fn nesting_depth_counts_brackets_outside_strings() {
+        let nested = |levels: usize| format!("{}{}", "[".repeat(levels), "]".repeat(levels));
+
+        assert!(!nesting_depth_exceeds(nested(3).as_bytes(), 3));
+        assert!(nesting_depth_exceeds(nested(4).as_bytes(), 3));
+        assert!(!nesting_depth_exceeds(br#"{"a":"[[[[\"{{{{"}"#, 3));
+        assert!(!nesting_depth_exceeds(br#"[{"a":[]},{"b":[]}]"#, 3));
     }
 
     #[test]
