@@ -2,7 +2,8 @@
 //! invalid UTF-8, deeply nested JSON, repeated fields, bodies over the
 //! limit and bodies that stall. Each gets a 4xx with the documented code
 //! and a message that names the fix, stores nothing, and never shows a
-//! canary from the body in the response or the log.
+//! canary from the body in the response or the log. The routes that
+//! document no body ignore one.
 
 mod common;
 
@@ -11,7 +12,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use common::{raw_request, TestServer};
+use secrets_server::http::SESSION_COOKIE;
 use secrets_server::http::{MAX_BODY_BYTES, MAX_IMPORT_BODY_BYTES};
+use secrets_server::store::CredentialKind;
 use secrets_server::Timeouts;
 use serde_json::Value;
 
@@ -440,5 +443,69 @@ async fn bad_login_forms_rejected() {
     let unused =
         server.count("SELECT COUNT(*) FROM credentials WHERE kind = 'login' AND used_at IS NULL");
     assert_eq!(unused, 1);
+    assert_log_has_no_canary();
+}
+
+/// Task start, task finish and logout document no body, and the client
+/// sends `{}` to a task start, so these routes ignore any body: they act as
+/// without one, and the body reaches neither the response nor the log.
+#[tokio::test]
+async fn bodiless_routes_ignore_bad_body() {
+    let (server, _) = server_with_secret(Timeouts::default()).await;
+    let runner = server.runner_token("acme", "agents");
+    let session = server.token("acme", "owner", CredentialKind::Session);
+    let bad_body = || {
+        let mut body = CANARY
+            .repeat(MAX_BODY_BYTES / CANARY.len() + 1)
+            .into_bytes();
+        body.extend_from_slice(b"\xFF{{{{");
+        body
+    };
+
+    let response = server
+        .client
+        .post(server.url("/api/v1/companies/acme/tasks"))
+        .bearer_auth(&runner)
+        .header("content-type", "text/plain")
+        .body(bad_body())
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 201);
+    let text = response.text().await.expect("body");
+    assert!(!text.contains(CANARY), "{text}");
+    let task: Value = serde_json::from_str(&text).expect("JSON task");
+    let task_id = task["task_id"].as_str().expect("task id");
+    let task_token = task["task_token"].as_str().expect("task token");
+    assert_eq!(server.count("SELECT COUNT(*) FROM tasks"), 1);
+
+    let response = server
+        .client
+        .post(server.url(&format!("/api/v1/tasks/{task_id}/finish")))
+        .bearer_auth(task_token)
+        .header("content-type", "application/json")
+        .body(bad_body())
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 204);
+    let finished = server.count("SELECT COUNT(*) FROM tasks WHERE finished_at IS NOT NULL");
+    assert_eq!(finished, 1);
+
+    let response = server
+        .client
+        .delete(server.url("/api/v1/session"))
+        .header("cookie", format!("{SESSION_COOKIE}={session}"))
+        .header("sec-fetch-site", "same-origin")
+        .header("content-type", "application/json")
+        .body(bad_body())
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 204);
+    let sessions = server.count("SELECT COUNT(*) FROM credentials WHERE kind = 'session'");
+    assert_eq!(sessions, 0);
+
+    assert_eq!(server.count("SELECT COUNT(*) FROM secrets"), 1);
     assert_log_has_no_canary();
 }
