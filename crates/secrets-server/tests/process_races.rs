@@ -1,0 +1,172 @@
+//! Races between two real server processes on one data directory: the
+//! secret limit and key uniqueness hold across processes, because each
+//! check and insert runs in one SQLite write transaction.
+
+mod common;
+
+use std::path::Path;
+
+use common::{add_member, sealed_request, Binary};
+use futures::future::join_all;
+use secrets_core::api::PublicKeyResponse;
+use secrets_core::sealed::SealingKey;
+use serde_json::Value;
+
+/// Starts two servers on `data_dir` with a write limit that lets one
+/// member send every request of these tests at once.
+fn start_two(data_dir: &Path, dist_dir: &Path) -> [(Binary, String); 2] {
+    let args = ["--write-burst", "200", "--writes-per-minute", "200"];
+    [
+        Binary::serve_with_args(data_dir, dist_dir, &args, &[]),
+        Binary::serve_with_args(data_dir, dist_dir, &args, &[]),
+    ]
+}
+
+async fn sealing_key(client: &reqwest::Client, base_url: &str, token: &str) -> SealingKey {
+    let response = client
+        .get(format!("{base_url}/api/v1/companies/acme/public-key"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("sent");
+    let public_key: PublicKeyResponse = response.json().await.expect("JSON public key");
+    SealingKey::from_base64(&public_key.key_id, &public_key.public_key).expect("public key")
+}
+
+/// Sends every body to the two servers in turn, all at once, and returns
+/// the status and error code of each response.
+async fn create_all(
+    client: &reqwest::Client,
+    base_urls: [&str; 2],
+    token: &str,
+    bodies: &[Value],
+) -> Vec<(u16, String)> {
+    let requests = bodies.iter().enumerate().map(|(index, body)| {
+        let url = format!("{}/api/v1/companies/acme/secrets", base_urls[index % 2]);
+        async move {
+            let response = client
+                .post(url)
+                .bearer_auth(token)
+                .json(body)
+                .send()
+                .await
+                .expect("sent");
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap_or_default();
+            (status, body["code"].as_str().unwrap_or_default().to_owned())
+        }
+    });
+    join_all(requests).await
+}
+
+fn count(data_dir: &Path, sql: &str) -> i64 {
+    let connection =
+        rusqlite::Connection::open(data_dir.join("secrets.db")).expect("open the database");
+    connection
+        .query_row(sql, [], |row| row.get(0))
+        .expect("count")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn race_two_processes_stop_at_limit() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().join("data");
+    let token = add_member(&data_dir, "acme", "owner", &[]);
+    let [(_first, first_url), (_second, second_url)] =
+        start_two(&data_dir, &dir.path().join("dist"));
+    let client = reqwest::Client::new();
+    let sealing_key = sealing_key(&client, &first_url, &token).await;
+    let bodies: Vec<Value> = (0..100)
+        .map(|index| sealed_request(&sealing_key, &format!("KEY_{index:03}"), "v"))
+        .collect();
+
+    let results = create_all(&client, [&first_url, &second_url], &token, &bodies).await;
+
+    let created = results.iter().filter(|(status, _)| *status == 201).count();
+    let limit_rejections = results
+        .iter()
+        .filter(|(status, code)| *status == 409 && code == "limit_reached")
+        .count();
+    assert_eq!(created, 50, "{results:?}");
+    assert_eq!(limit_rejections, 50, "{results:?}");
+    assert_eq!(count(&data_dir, "SELECT COUNT(*) FROM secrets"), 50);
+    assert_eq!(
+        count(
+            &data_dir,
+            "SELECT COUNT(*) FROM activity_events WHERE action = 'added'"
+        ),
+        50
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn race_two_processes_same_key_once() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().join("data");
+    let token = add_member(&data_dir, "acme", "owner", &[]);
+    let [(_first, first_url), (_second, second_url)] =
+        start_two(&data_dir, &dir.path().join("dist"));
+    let client = reqwest::Client::new();
+    let sealing_key = sealing_key(&client, &second_url, &token).await;
+    let bodies: Vec<Value> = (0..20)
+        .map(|index| sealed_request(&sealing_key, "SAME_KEY", &format!("value {index}")))
+        .collect();
+
+    let results = create_all(&client, [&first_url, &second_url], &token, &bodies).await;
+
+    let created = results.iter().filter(|(status, _)| *status == 201).count();
+    let duplicates = results
+        .iter()
+        .filter(|(status, code)| *status == 409 && code == "duplicate_key")
+        .count();
+    assert_eq!(created, 1, "{results:?}");
+    assert_eq!(duplicates, 19, "{results:?}");
+    assert_eq!(count(&data_dir, "SELECT COUNT(*) FROM secrets"), 1);
+    assert_eq!(count(&data_dir, "SELECT COUNT(*) FROM activity_events"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn race_two_processes_delete_and_create() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().join("data");
+    let token = add_member(&data_dir, "acme", "owner", &[]);
+    let [(_first, first_url), (_second, second_url)] =
+        start_two(&data_dir, &dir.path().join("dist"));
+    let client = reqwest::Client::new();
+    let sealing_key = sealing_key(&client, &first_url, &token).await;
+
+    // Each round creates the key on one process while the other deletes it.
+    for round in 0..30 {
+        let bodies = [sealed_request(
+            &sealing_key,
+            "FLIPPING_KEY",
+            &format!("value {round}"),
+        )];
+        let create = create_all(&client, [&first_url, &second_url], &token, &bodies);
+        let delete = client
+            .delete(format!(
+                "{second_url}/api/v1/companies/acme/secrets/FLIPPING_KEY"
+            ))
+            .bearer_auth(&token)
+            .send();
+        let (created, deleted) = tokio::join!(create, delete);
+        assert!(matches!(created[0].0, 201 | 409), "{created:?}");
+        let deleted = deleted.expect("sent").status().as_u16();
+        assert!(matches!(deleted, 204 | 404), "{deleted}");
+    }
+
+    // The event log replays to the stored state: every stored secret has
+    // its added event, and no removal lacks the addition before it.
+    let stored = count(&data_dir, "SELECT COUNT(*) FROM secrets");
+    let added = count(
+        &data_dir,
+        "SELECT COUNT(*) FROM activity_events WHERE action = 'added'",
+    );
+    let removed = count(
+        &data_dir,
+        "SELECT COUNT(*) FROM activity_events WHERE action = 'removed'",
+    );
+    assert_eq!(added - removed, stored, "added {added}, removed {removed}");
+    assert!(stored <= 1, "{stored}");
+    assert!(added >= 1, "no create succeeded");
+}
