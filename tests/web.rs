@@ -226,7 +226,7 @@ fn scripted_paste_is_readable() -> bool {
 }
 
 /// Returns from the test when this browser hides the clipboard of scripted
-/// paste events, and says so in the test's output.
+/// paste events, and prints a note in the test's output.
 macro_rules! return_unless_scripted_paste_is_readable {
     () => {
         if !scripted_paste_is_readable() {

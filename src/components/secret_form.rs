@@ -184,7 +184,7 @@ pub fn SecretForm(
     let on_retry = move |_| submit();
     // Browsers skip the implicit submission of Enter while the form's
     // submit button is disabled, so without this an Enter in the key or
-    // description field would show none of the messages that say why.
+    // description field would show none of the messages that explain why.
     let on_keydown = move |event: KeyboardEvent| {
         let in_input = event
             .target()

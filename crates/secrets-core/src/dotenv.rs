@@ -25,7 +25,7 @@
 //!   a value does not depend on the line endings of the file it came from.
 //!
 //! Where the loaders differ, this parser takes the stricter or more literal
-//! rule, because an import stores values that no one sees again:
+//! rule, because an import stores values that are never shown again:
 //!
 //! - Single quotes are fully literal, as in POSIX shells and dotenvy.
 //!   python-dotenv and Compose decode `\'` and `\\` inside them.
@@ -354,11 +354,11 @@ const URL_CHARACTERS: [char; 8] = [':', '/', '\\', '?', '#', '@', '&', '%'];
 /// break anywhere but at the very end, because text of several lines is
 /// `.env` text for the import panel.
 ///
-/// A token pasted into the key field by mistake must not become a key, so
-/// it also returns `None` when nothing but `=` signs and a line break
-/// follows the first `=` (base64 padding, as in `c2VjcmV0=`), and when the
-/// key contains a character that structures URLs (`:/\?#@&%`), as in
-/// `https://host/path?x=1`.
+/// A token pasted into the key field by mistake must not become a key. So
+/// it also returns `None` when only `=` signs and a line break follow the
+/// first `=`, which is base64 padding as in `c2VjcmV0=`. It does the same
+/// when the key contains a character that structures URLs (`:/\?#@&%`), as
+/// in `https://host/path?x=1`.
 pub fn split_assignment(text: &str) -> Option<(&str, &str)> {
     let body = text
         .strip_suffix("\r\n")

@@ -5,9 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{add_member, login_link_from, sealed_request, sign_in, Binary};
-use secrets_core::api::PublicKeyResponse;
-use secrets_core::sealed::SealingKey;
+use common::{add_member, fetch_sealing_key, login_link_from, sealed_request, sign_in, Binary};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn client() -> reqwest::Client {
@@ -112,15 +110,7 @@ async fn serve_sigterm_finishes_request_in_flight() {
 
     // Seal a value as a client does, then send the create request's
     // headers and only the first half of its body.
-    let response = client()
-        .get(format!("{base_url}/api/v1/companies/acme/public-key"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("sent");
-    let public_key: PublicKeyResponse = response.json().await.expect("JSON public key");
-    let sealing_key =
-        SealingKey::from_base64(&public_key.key_id, &public_key.public_key).expect("public key");
+    let sealing_key = fetch_sealing_key(&client(), &base_url, "acme", &token).await;
     let body = sealed_request(&sealing_key, "IN_FLIGHT", "sent during shutdown").to_string();
     let (first_half, second_half) = body.as_bytes().split_at(body.len() / 2);
     let head = format!(

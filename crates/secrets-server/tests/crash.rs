@@ -15,9 +15,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{add_member, sealed_request, Binary};
+use common::{add_member, fetch_sealing_key, issue_runner, sealed_request, Binary};
 use futures::future::join_all;
-use secrets_core::api::{PublicKeyResponse, StartedTask, TaskSecrets};
+use secrets_core::api::{StartedTask, TaskSecrets};
 use secrets_core::sealed::SealingKey;
 
 /// Rounds of the storm in the test command's short form.
@@ -39,22 +39,6 @@ struct Acknowledged {
 fn start(data_dir: &Path, dist_dir: &Path) -> (Binary, String) {
     let args = ["--write-burst", "100000", "--writes-per-minute", "100000"];
     Binary::serve_with_args(data_dir, dist_dir, &args, &[])
-}
-
-async fn sealing_key(
-    client: &reqwest::Client,
-    base_url: &str,
-    company: &str,
-    token: &str,
-) -> SealingKey {
-    let response = client
-        .get(format!("{base_url}/api/v1/companies/{company}/public-key"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("sent");
-    let public_key: PublicKeyResponse = response.json().await.expect("JSON public key");
-    SealingKey::from_base64(&public_key.key_id, &public_key.public_key).expect("public key")
 }
 
 /// Creates keys `W{worker}_{n}` one after another, and deletes every
@@ -172,21 +156,9 @@ async fn crash_keeps_acknowledged_changes() {
         // A company per round, so that each storm starts below the limit.
         let company = format!("crash{round}");
         let token = add_member(&data_dir, &company, "owner", &[]);
-        let runner_token = Binary::run_ok(
-            &[
-                "runner",
-                "issue",
-                "--company",
-                &company,
-                "--name",
-                "checker",
-                "--data-dir",
-                data_dir.to_str().expect("UTF-8 path"),
-            ],
-            &[],
-        );
+        let runner_token = issue_runner(&data_dir, &company, &[]);
         let (mut server, base_url) = start(&data_dir, &dist_dir);
-        let sealing_key = sealing_key(&client, &base_url, &company, &token).await;
+        let sealing_key = fetch_sealing_key(&client, &base_url, &company, &token).await;
 
         // The storm, killed after a delay that differs from round to round.
         let acknowledged = Arc::new(Mutex::new(Acknowledged::default()));
@@ -209,9 +181,9 @@ async fn crash_keeps_acknowledged_changes() {
             result.expect("worker");
         }
 
-        // After a restart, the state holds every acknowledged change.
+        // After a restart, the stored state contains every acknowledged change.
         let (_restarted, base_url) = start(&data_dir, &dist_dir);
-        let values = task_values(&client, &base_url, &company, runner_token.trim()).await;
+        let values = task_values(&client, &base_url, &company, &runner_token).await;
         let acknowledged = acknowledged.lock().expect("lock");
         for (key, value) in &acknowledged.created {
             if acknowledged.deleted.contains(key) {

@@ -3,11 +3,11 @@
 mod common;
 
 use common::{
-    add_member, assert_error, issue_runner, raw_request, seal, sealed_request, statuses_and_codes,
-    store_secret, stored_value, Binary, TestServer,
+    add_member, assert_error, fetch_sealing_key, issue_runner, raw_request, seal, sealed_request,
+    statuses_and_codes, store_secret, stored_value, Binary, TestServer,
 };
 use futures::future::join_all;
-use secrets_core::api::{PublicKeyResponse, DUPLICATE_IN_IMPORT_MESSAGE, PLAINTEXT_VALUE_MESSAGE};
+use secrets_core::api::{DUPLICATE_IN_IMPORT_MESSAGE, PLAINTEXT_VALUE_MESSAGE};
 use secrets_core::sealed::SealingKey;
 use secrets_core::{DUPLICATE_KEY_MESSAGE, VALUE_MAX_BYTES};
 use secrets_server::http::{MAX_BODY_BYTES, MAX_IMPORT_BODY_BYTES};
@@ -697,15 +697,7 @@ async fn import_canary_never_leaks() {
     let import_url = format!("{base_url}{}", import_path("acme"));
     let mut seen = String::new();
 
-    let response = client
-        .get(format!("{base_url}/api/v1/companies/acme/public-key"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("sent");
-    let public_key: PublicKeyResponse = response.json().await.expect("JSON public key");
-    let sealing_key =
-        SealingKey::from_base64(&public_key.key_id, &public_key.public_key).expect("valid key");
+    let sealing_key = fetch_sealing_key(&client, &base_url, "acme", &token).await;
     let canary_import = |keys: &[&str]| {
         let items: Vec<(&str, &str)> = keys.iter().map(|key| (*key, CANARY)).collect();
         import_body(&sealing_key, &items).to_string()
@@ -732,7 +724,7 @@ async fn import_canary_never_leaks() {
         ),
         (
             "plaintext beside sealed",
-            json!({ "secrets": [{ "key": "PLAIN", "value": [CANARY], "sealed_value": sealed_canary, "key_id": public_key.key_id }] }).to_string(),
+            json!({ "secrets": [{ "key": "PLAIN", "value": [CANARY], "sealed_value": sealed_canary, "key_id": sealing_key.key_id() }] }).to_string(),
             422,
         ),
         (

@@ -6,10 +6,8 @@ mod common;
 
 use std::path::Path;
 
-use common::{add_member, sealed_request, Binary};
+use common::{add_member, fetch_sealing_key, sealed_request, Binary};
 use futures::future::join_all;
-use secrets_core::api::PublicKeyResponse;
-use secrets_core::sealed::SealingKey;
 use serde_json::Value;
 
 /// Starts two servers on `data_dir` with a write limit that lets one
@@ -20,17 +18,6 @@ fn start_two(data_dir: &Path, dist_dir: &Path) -> [(Binary, String); 2] {
         Binary::serve_with_args(data_dir, dist_dir, &args, &[]),
         Binary::serve_with_args(data_dir, dist_dir, &args, &[]),
     ]
-}
-
-async fn sealing_key(client: &reqwest::Client, base_url: &str, token: &str) -> SealingKey {
-    let response = client
-        .get(format!("{base_url}/api/v1/companies/acme/public-key"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("sent");
-    let public_key: PublicKeyResponse = response.json().await.expect("JSON public key");
-    SealingKey::from_base64(&public_key.key_id, &public_key.public_key).expect("public key")
 }
 
 /// Sends every body to the two servers in turn, all at once, and returns
@@ -59,6 +46,15 @@ async fn create_all(
     join_all(requests).await
 }
 
+/// Returns how many of `results` have `status` and the error `code`,
+/// which is empty for a success.
+fn responses_with(results: &[(u16, String)], status: u16, code: &str) -> usize {
+    results
+        .iter()
+        .filter(|(result_status, result_code)| *result_status == status && result_code == code)
+        .count()
+}
+
 fn count(data_dir: &Path, sql: &str) -> i64 {
     let connection =
         rusqlite::Connection::open(data_dir.join("secrets.db")).expect("open the database");
@@ -75,20 +71,19 @@ async fn race_two_processes_stop_at_limit() {
     let [(_first, first_url), (_second, second_url)] =
         start_two(&data_dir, &dir.path().join("dist"));
     let client = reqwest::Client::new();
-    let sealing_key = sealing_key(&client, &first_url, &token).await;
+    let sealing_key = fetch_sealing_key(&client, &first_url, "acme", &token).await;
     let bodies: Vec<Value> = (0..100)
         .map(|index| sealed_request(&sealing_key, &format!("KEY_{index:03}"), "v"))
         .collect();
 
     let results = create_all(&client, [&first_url, &second_url], &token, &bodies).await;
 
-    let created = results.iter().filter(|(status, _)| *status == 201).count();
-    let limit_rejections = results
-        .iter()
-        .filter(|(status, code)| *status == 409 && code == "limit_reached")
-        .count();
-    assert_eq!(created, 50, "{results:?}");
-    assert_eq!(limit_rejections, 50, "{results:?}");
+    assert_eq!(responses_with(&results, 201, ""), 50, "{results:?}");
+    assert_eq!(
+        responses_with(&results, 409, "limit_reached"),
+        50,
+        "{results:?}"
+    );
     assert_eq!(count(&data_dir, "SELECT COUNT(*) FROM secrets"), 50);
     assert_eq!(
         count(
@@ -107,20 +102,19 @@ async fn race_two_processes_same_key_once() {
     let [(_first, first_url), (_second, second_url)] =
         start_two(&data_dir, &dir.path().join("dist"));
     let client = reqwest::Client::new();
-    let sealing_key = sealing_key(&client, &second_url, &token).await;
+    let sealing_key = fetch_sealing_key(&client, &second_url, "acme", &token).await;
     let bodies: Vec<Value> = (0..20)
         .map(|index| sealed_request(&sealing_key, "SAME_KEY", &format!("value {index}")))
         .collect();
 
     let results = create_all(&client, [&first_url, &second_url], &token, &bodies).await;
 
-    let created = results.iter().filter(|(status, _)| *status == 201).count();
-    let duplicates = results
-        .iter()
-        .filter(|(status, code)| *status == 409 && code == "duplicate_key")
-        .count();
-    assert_eq!(created, 1, "{results:?}");
-    assert_eq!(duplicates, 19, "{results:?}");
+    assert_eq!(responses_with(&results, 201, ""), 1, "{results:?}");
+    assert_eq!(
+        responses_with(&results, 409, "duplicate_key"),
+        19,
+        "{results:?}"
+    );
     assert_eq!(count(&data_dir, "SELECT COUNT(*) FROM secrets"), 1);
     assert_eq!(count(&data_dir, "SELECT COUNT(*) FROM activity_events"), 1);
 }
@@ -133,7 +127,7 @@ async fn race_two_processes_delete_and_create() {
     let [(_first, first_url), (_second, second_url)] =
         start_two(&data_dir, &dir.path().join("dist"));
     let client = reqwest::Client::new();
-    let sealing_key = sealing_key(&client, &first_url, &token).await;
+    let sealing_key = fetch_sealing_key(&client, &first_url, "acme", &token).await;
 
     // Each round creates the key on one process while the other deletes it.
     for round in 0..30 {

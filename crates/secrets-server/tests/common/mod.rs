@@ -682,6 +682,24 @@ pub fn new_secret(store: &Store, company: &str, key: &str, value: &str) -> NewSe
     request.validate().expect("valid secret")
 }
 
+/// Fetches the public key of `company` from the server at `base_url` with
+/// a member's `token`, as a client does before it seals a value.
+pub async fn fetch_sealing_key(
+    client: &reqwest::Client,
+    base_url: &str,
+    company: &str,
+    token: &str,
+) -> SealingKey {
+    let response = client
+        .get(format!("{base_url}/api/v1/companies/{company}/public-key"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("sent");
+    let public_key: PublicKeyResponse = response.json().await.expect("JSON public key");
+    SealingKey::from_base64(&public_key.key_id, &public_key.public_key).expect("public key")
+}
+
 /// Issues a runner named `agents` of `company` through the real binary and
 /// returns its token.
 pub fn issue_runner(data_dir: &Path, company: &str, env: &[(&str, &str)]) -> String {
