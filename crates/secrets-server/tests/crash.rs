@@ -191,6 +191,12 @@ async fn crash_keeps_acknowledged_changes() {
                     !values.contains_key(key),
                     "round {round}: deleted {key} came back"
                 );
+            } else if acknowledged.delete_sent.contains(key) {
+                // The kill came before the delete's answer: the delete
+                // either happened or did not, and the secret is whole.
+                if let Some(stored) = values.get(key) {
+                    assert_eq!(stored, value, "round {round}: {key}");
+                }
             } else {
                 assert_eq!(values.get(key), Some(value), "round {round}: {key}");
             }
