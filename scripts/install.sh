@@ -29,6 +29,8 @@ if [[ $with_tests -eq 1 ]]; then
   command -v chromium >/dev/null || apt_packages+=(chromium)
   command -v chromedriver >/dev/null || apt_packages+=(chromium-driver)
   command -v firefox-esr >/dev/null || apt_packages+=(firefox-esr)
+  # The server tests run a second time on a throwaway PostgreSQL cluster.
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_packages+=(postgresql)
 fi
 if [[ ${#apt_packages[@]} -gt 0 ]]; then
   log "Installing Debian packages: ${apt_packages[*]}"

@@ -19,6 +19,16 @@ cargo clippy --target wasm32-unknown-unknown -p secrets-section -p secrets-core 
 step "Shared crate, server and client tests"
 cargo test -p secrets-core -p secrets-server -p secrets-client
 
+step "Server tests on PostgreSQL"
+# The same server tests, each data directory with a database of its own on
+# a throwaway cluster. The skipped tests read or write the SQLite file
+# itself: its permissions, migrations of old SQLite schemas, and raw
+# ciphertexts and locks in the file.
+postgres_dir=$(mktemp -d /tmp/secrets-postgres.XXXXXX)
+trap 'scripts/postgres.sh stop "$postgres_dir"' EXIT
+SECRETS_TEST_DATABASE_URL=$(scripts/postgres.sh start "$postgres_dir") \
+  cargo test -p secrets-server -- $(sed -e 's/#.*//' -e '/^$/d' -e 's/^/--skip /' scripts/sqlite-only-tests.txt)
+
 # wasm-bindgen-test-runner (0.2.130) drives the browser whose driver
 # variable is set, and prefers GECKODRIVER when both are, so each run unsets
 # the other one. It gives a whole run in one browser 20 seconds by default.

@@ -153,12 +153,7 @@ async fn serve_sigterm_finishes_request_in_flight() {
     let stderr = server.stderr();
     assert!(stderr.contains("all connections closed"), "{stderr}");
     assert!(!stderr.contains("the shutdown deadline passed"), "{stderr}");
-    let database = rusqlite::Connection::open(data_dir.join("secrets.db")).expect("open database");
-    let count = |sql: &str| -> i64 {
-        database
-            .query_row(sql, [], |row| row.get(0))
-            .expect("count query")
-    };
+    let count = |sql: &str| common::query_count(&data_dir, sql, &[]);
     assert_eq!(
         count("SELECT COUNT(*) FROM secrets WHERE key = 'IN_FLIGHT'"),
         1

@@ -4,9 +4,13 @@
 //! secret is half there, every stored value opens, and the event log
 //! replays to the stored secrets.
 //!
+//! On PostgreSQL (`SECRETS_TEST_DATABASE_URL`) the server process is
+//! killed, not the database server.
+//!
 //! NOTE: SIGKILL leaves the operating system's page cache intact, so this
 //! test does not cover a power loss. That rests on SQLite's
-//! `synchronous=FULL`, which the store sets on every connection.
+//! `synchronous=FULL`, which the store sets on every connection, and on
+//! PostgreSQL's `fsync` and `synchronous_commit`, on by default.
 
 mod common;
 
@@ -138,11 +142,7 @@ async fn task_values(
 }
 
 fn count(data_dir: &Path, sql: &str, company: &str) -> i64 {
-    let connection =
-        rusqlite::Connection::open(data_dir.join("secrets.db")).expect("open the database");
-    connection
-        .query_row(sql, [company], |row| row.get(0))
-        .expect("count")
+    common::query_count(data_dir, sql, &[company])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -36,7 +36,11 @@ async fn readyz_ok_with_database() {
 #[tokio::test]
 async fn readyz_fails_without_database() {
     let server = TestServer::start().await;
-    let database = server.store().path().to_owned();
+    let database = server
+        .store()
+        .sqlite_path()
+        .expect("a SQLite store")
+        .to_owned();
     let moved = database.with_extension("moved");
     std::fs::rename(&database, &moved).expect("move the database away");
 

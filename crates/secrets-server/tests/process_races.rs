@@ -1,6 +1,8 @@
-//! Races between two real server processes on one data directory: the
-//! secret limit and key uniqueness hold across processes, because each
-//! check and insert runs in one SQLite write transaction.
+//! Races between two real server processes on one data directory, or on
+//! one PostgreSQL database when the tests run on PostgreSQL: the secret
+//! limit and key uniqueness hold across processes, because each check and
+//! insert runs in one write transaction that holds the database's write
+//! lock.
 
 mod common;
 
@@ -56,11 +58,7 @@ fn responses_with(results: &[(u16, String)], status: u16, code: &str) -> usize {
 }
 
 fn count(data_dir: &Path, sql: &str) -> i64 {
-    let connection =
-        rusqlite::Connection::open(data_dir.join("secrets.db")).expect("open the database");
-    connection
-        .query_row(sql, [], |row| row.get(0))
-        .expect("count")
+    common::query_count(data_dir, sql, &[])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -65,11 +65,8 @@ async fn race_two_servers_one_file() {
     // A second store on the same file simulates a second process, because it has
     // its own connections and its own in-process write mutex.
     let first = TestServer::start().await;
-    let second_store = secrets_server::store::Store::open(
-        &first.dir.path().join("data"),
-        common::test_master_key(),
-    )
-    .expect("second store");
+    let second_store =
+        common::open_store(&first.dir.path().join("data"), common::test_master_key());
     let member = first.member("acme", "owner");
     let token = first.api_token("acme", "owner");
 

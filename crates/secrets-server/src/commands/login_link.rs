@@ -1,20 +1,17 @@
 //! `secrets-server login-link`
 
-use std::path::PathBuf;
-
 use secrets_core::api::paths::LOGIN_ROUTE;
 use secrets_core::CompanyId;
 
 use crate::store::{MemberName, Token, LOGIN_LINK_TTL};
 
-use super::open_existing_store;
+use super::{open_existing_store, StorageArgs};
 
 /// Arguments of `login-link`.
 #[derive(Debug, clap::Args)]
 pub(super) struct LoginLinkArgs {
-    /// Directory of the database and the master key file.
-    #[arg(long, default_value = "./data")]
-    data_dir: PathBuf,
+    #[command(flatten)]
+    storage: StorageArgs,
     /// The company whose Secrets section the link opens. The member must
     /// belong to its conglomerate.
     #[arg(long)]
@@ -30,7 +27,7 @@ pub(super) struct LoginLinkArgs {
 
 /// Prints a one-time login link, alone on one line of stdout.
 pub(super) fn run(args: LoginLinkArgs) -> anyhow::Result<()> {
-    let store = open_existing_store(&args.data_dir)?;
+    let store = open_existing_store(&args.storage)?;
     let conglomerate = store.conglomerate_of(&args.company)?;
     let member = store.find_member(&conglomerate, &args.name)?;
     let token = store.issue_login_link(&member, &args.company)?;

@@ -4,7 +4,7 @@ use super::{open_existing_store, MemberArgs};
 
 /// Adds a member to a conglomerate.
 pub(super) fn add(args: MemberArgs) -> anyhow::Result<()> {
-    let store = open_existing_store(&args.data_dir)?;
+    let store = open_existing_store(&args.storage)?;
     let conglomerate = args.conglomerate(&store)?;
     let member = store.add_member(&conglomerate, &args.name)?;
     tracing::info!(conglomerate = %conglomerate, member_id = member.id, "added a member");
@@ -18,7 +18,7 @@ pub(super) fn add(args: MemberArgs) -> anyhow::Result<()> {
 /// Removes a member from a conglomerate and deletes every credential of
 /// the member, so that its sessions and tokens stop working at once.
 pub(super) fn remove(args: MemberArgs) -> anyhow::Result<()> {
-    let store = open_existing_store(&args.data_dir)?;
+    let store = open_existing_store(&args.storage)?;
     let conglomerate = args.conglomerate(&store)?;
     let removed = store.remove_member(&conglomerate, &args.name)?;
     tracing::info!(

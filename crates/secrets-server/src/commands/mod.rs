@@ -10,14 +10,16 @@ mod runners;
 mod serve;
 mod tokens;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use secrets_core::CompanyId;
 
 use crate::crypto::{MasterKey, MasterKeySource, MASTER_KEY_ENV};
-use crate::store::{create_data_dir, ConglomerateId, MemberName, Store, DATABASE_FILE};
+use crate::store::{
+    create_data_dir, postgres_is_installed, ConglomerateId, MemberName, Store, DATABASE_FILE,
+};
 
 /// REST backend of the Secrets section.
 ///
@@ -126,9 +128,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 #[derive(Debug, clap::Args)]
 #[command(group = clap::ArgGroup::new("where").required(true).args(["conglomerate", "company"]))]
 struct MemberArgs {
-    /// Directory of the database and the master key file.
-    #[arg(long, default_value = "./data")]
-    data_dir: PathBuf,
+    #[command(flatten)]
+    storage: StorageArgs,
     /// The member's conglomerate.
     #[arg(long)]
     conglomerate: Option<ConglomerateId>,
@@ -152,28 +153,64 @@ impl MemberArgs {
     }
 }
 
-/// Opens the store of an existing installation. Unlike [`open_store`], it
-/// creates nothing, so a mistyped `--data-dir` fails with a message that
-/// names the directory instead of starting a new, empty installation.
-fn open_existing_store(data_dir: &Path) -> anyhow::Result<Store> {
-    if !data_dir.join(DATABASE_FILE).is_file() {
-        anyhow::bail!(
-            "no database found in the data directory {dir}; check --data-dir, or create an installation there with `secrets-server serve --data-dir {dir}` or `secrets-server conglomerate create ID --data-dir {dir}`",
-            dir = data_dir.display()
-        );
-    }
-    open_store(data_dir)
+/// Where an installation keeps its data.
+#[derive(Debug, clap::Args)]
+struct StorageArgs {
+    /// Directory of the master key file, and of the SQLite database unless
+    /// --database-url is given.
+    #[arg(long, default_value = "./data")]
+    data_dir: PathBuf,
+    /// PostgreSQL database to use instead of the SQLite file, such as
+    /// postgres://secrets:PASSWORD@db.internal:5432/secrets. Prefer the
+    /// environment variable, which other users cannot read in the process
+    /// list.
+    #[arg(long, env = DATABASE_URL_ENV, hide_env_values = true)]
+    database_url: Option<String>,
 }
 
-/// Loads the master key and opens the store in `data_dir`, creating the
-/// directory, the key file and the database of a new installation. An
-/// existing database never gets a new key file: a missing one is an error,
-/// because a generated key could not open the database and would only be
-/// backed up by mistake.
-fn open_store(data_dir: &Path) -> anyhow::Result<Store> {
+/// Environment variable that gives the PostgreSQL database URL.
+const DATABASE_URL_ENV: &str = "SECRETS_DATABASE_URL";
+
+impl StorageArgs {
+    /// Returns `true` when the database holds an installation already.
+    fn is_installed(&self) -> anyhow::Result<bool> {
+        match &self.database_url {
+            None => Ok(self.data_dir.join(DATABASE_FILE).is_file()),
+            Some(url) => postgres_is_installed(url)
+                .context("failed to connect to the PostgreSQL database of --database-url"),
+        }
+    }
+}
+
+/// Opens the store of an existing installation. Unlike [`open_store`], it
+/// creates nothing, so a mistyped `--data-dir` or `--database-url` fails
+/// with a message that names it instead of starting a new, empty
+/// installation.
+fn open_existing_store(storage: &StorageArgs) -> anyhow::Result<Store> {
+    if !storage.is_installed()? {
+        match storage.database_url {
+            None => anyhow::bail!(
+                "no database found in the data directory {dir}; check --data-dir, or create an installation there with `secrets-server serve --data-dir {dir}` or `secrets-server conglomerate create ID --data-dir {dir}`",
+                dir = storage.data_dir.display()
+            ),
+            Some(_) => anyhow::bail!(
+                "the PostgreSQL database of --database-url holds no installation; check the URL, or create one there with `secrets-server serve` or `secrets-server conglomerate create ID` and the same URL"
+            ),
+        }
+    }
+    open_store(storage)
+}
+
+/// Loads the master key and opens the store, creating the data directory,
+/// the key file and the database of a new installation. An existing
+/// database never gets a new key file: a missing one is an error, because
+/// a generated key could not open the database and would only be backed
+/// up by mistake.
+fn open_store(storage: &StorageArgs) -> anyhow::Result<Store> {
+    let data_dir = storage.data_dir.as_path();
     // The key file lives in the data directory, so create it first.
     create_data_dir(data_dir)?;
-    let load = if data_dir.join(DATABASE_FILE).is_file() {
+    let load = if storage.is_installed()? {
         MasterKey::load_existing
     } else {
         MasterKey::load_or_create
@@ -195,6 +232,10 @@ fn open_store(data_dir: &Path) -> anyhow::Result<Store> {
             tracing::info!(path = %path.display(), "generated a new master key file; back it up, because without it no value can be decrypted")
         }
     }
-    Store::open(data_dir, master_key)
-        .with_context(|| format!("failed to open the data directory {}", data_dir.display()))
+    match &storage.database_url {
+        None => Store::open(data_dir, master_key)
+            .with_context(|| format!("failed to open the data directory {}", data_dir.display())),
+        Some(url) => Store::open_postgres(url, data_dir, master_key)
+            .context("failed to open the PostgreSQL database of --database-url"),
+    }
 }

@@ -1,19 +1,16 @@
 //! `secrets-server conglomerate create` and `secrets-server company create`
 
-use std::path::PathBuf;
-
 use secrets_core::CompanyId;
 
 use crate::store::ConglomerateId;
 
-use super::{open_existing_store, open_store};
+use super::{open_existing_store, open_store, StorageArgs};
 
 /// Arguments of `conglomerate create`.
 #[derive(Debug, clap::Args)]
 pub(super) struct ConglomerateCreateArgs {
-    /// Directory of the database and the master key file.
-    #[arg(long, default_value = "./data")]
-    data_dir: PathBuf,
+    #[command(flatten)]
+    storage: StorageArgs,
     /// Conglomerate ID: 1 to 63 characters of a-z, 0-9 and hyphens.
     id: ConglomerateId,
 }
@@ -21,9 +18,8 @@ pub(super) struct ConglomerateCreateArgs {
 /// Arguments of `company create`.
 #[derive(Debug, clap::Args)]
 pub(super) struct CompanyCreateArgs {
-    /// Directory of the database and the master key file.
-    #[arg(long, default_value = "./data")]
-    data_dir: PathBuf,
+    #[command(flatten)]
+    storage: StorageArgs,
     /// Company ID: 1 to 63 characters of a-z, 0-9 and hyphens. It appears
     /// in API paths and in the section's URL.
     id: CompanyId,
@@ -35,7 +31,7 @@ pub(super) struct CompanyCreateArgs {
 
 /// Creates a conglomerate.
 pub(super) fn create_conglomerate(args: ConglomerateCreateArgs) -> anyhow::Result<()> {
-    let store = open_store(&args.data_dir)?;
+    let store = open_store(&args.storage)?;
     store.create_conglomerate(&args.id)?;
     tracing::info!(conglomerate = %args.id, "created a conglomerate");
     println!("Created conglomerate {}.", args.id);
@@ -44,7 +40,7 @@ pub(super) fn create_conglomerate(args: ConglomerateCreateArgs) -> anyhow::Resul
 
 /// Creates a company in an existing conglomerate.
 pub(super) fn create_company(args: CompanyCreateArgs) -> anyhow::Result<()> {
-    let store = open_existing_store(&args.data_dir)?;
+    let store = open_existing_store(&args.storage)?;
     store.create_company(&args.id, &args.conglomerate)?;
     tracing::info!(company = %args.id, conglomerate = %args.conglomerate, "created a company");
     println!(

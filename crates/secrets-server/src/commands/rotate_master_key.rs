@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
+use super::{StorageArgs, DATABASE_URL_ENV};
 use crate::crypto::{
     environment_key_text, install_pending_key_file, write_pending_key_file, MasterKey,
     MasterKeySource, MASTER_KEY_ENV, NEW_MASTER_KEY_ENV,
@@ -31,9 +32,14 @@ new key in SECRETS_MASTER_KEY.";
 /// Arguments of `rotate-master-key`.
 #[derive(Debug, clap::Args)]
 pub(super) struct RotateMasterKeyArgs {
-    /// Directory of the database and the master key file.
+    /// Directory of the master key file, and of the SQLite database unless
+    /// --database-url is given.
     #[arg(long)]
     data_dir: PathBuf,
+    /// PostgreSQL database to use instead of the SQLite file; see `serve
+    /// --help`.
+    #[arg(long, env = DATABASE_URL_ENV, hide_env_values = true)]
+    database_url: Option<String>,
     /// File that contains the new master key as 64 hexadecimal characters,
     /// readable only by its owner (mode 0600). Without this option and
     /// without SECRETS_NEW_MASTER_KEY, a random key is generated.
@@ -47,12 +53,18 @@ pub(super) fn run(args: RotateMasterKeyArgs) -> anyhow::Result<()> {
 
     // Load the current key. A rotation creates neither a database nor a
     // key file.
-    let database = data_dir.join(DATABASE_FILE);
-    if !database.exists() {
-        bail!(
-            "no database found at {}; check --data-dir",
-            database.display()
-        );
+    let storage = StorageArgs {
+        data_dir: args.data_dir.clone(),
+        database_url: args.database_url.clone(),
+    };
+    if !storage.is_installed()? {
+        match &storage.database_url {
+            None => bail!(
+                "no database found at {}; check --data-dir",
+                data_dir.join(DATABASE_FILE).display()
+            ),
+            Some(_) => bail!("the PostgreSQL database of --database-url holds no installation"),
+        }
     }
     // Hold the rotation lock until the command exits. A second rotation
     // would otherwise replace this one's pending key file, or remove its
@@ -68,8 +80,12 @@ pub(super) fn run(args: RotateMasterKeyArgs) -> anyhow::Result<()> {
 
     // Opening the store checks the current key, and finishes an earlier
     // rotation that stopped before it renamed its key file.
-    let store = Store::open(data_dir, current_key)
-        .with_context(|| format!("failed to open the data directory {}", data_dir.display()))?;
+    let store = match &storage.database_url {
+        None => Store::open(data_dir, current_key)
+            .with_context(|| format!("failed to open the data directory {}", data_dir.display()))?,
+        Some(url) => Store::open_postgres(url, data_dir, current_key)
+            .context("failed to open the PostgreSQL database of --database-url")?,
+    };
 
     match source {
         MasterKeySource::Environment => {

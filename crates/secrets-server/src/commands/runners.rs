@@ -1,19 +1,16 @@
 //! `secrets-server runner issue`, `runner list` and `runner revoke`
 
-use std::path::PathBuf;
-
 use secrets_core::CompanyId;
 
 use crate::store::RunnerName;
 
-use super::open_existing_store;
+use super::{open_existing_store, StorageArgs};
 
 /// Arguments of `runner issue`.
 #[derive(Debug, clap::Args)]
 pub(super) struct RunnerIssueArgs {
-    /// Directory of the database and the master key file.
-    #[arg(long, default_value = "./data")]
-    data_dir: PathBuf,
+    #[command(flatten)]
+    storage: StorageArgs,
     /// The company whose tasks the runner starts.
     #[arg(long)]
     company: CompanyId,
@@ -26,9 +23,8 @@ pub(super) struct RunnerIssueArgs {
 /// Arguments of `runner list`.
 #[derive(Debug, clap::Args)]
 pub(super) struct RunnerListArgs {
-    /// Directory of the database and the master key file.
-    #[arg(long, default_value = "./data")]
-    data_dir: PathBuf,
+    #[command(flatten)]
+    storage: StorageArgs,
     /// The company whose runners to list.
     #[arg(long)]
     company: CompanyId,
@@ -37,9 +33,8 @@ pub(super) struct RunnerListArgs {
 /// Arguments of `runner revoke`.
 #[derive(Debug, clap::Args)]
 pub(super) struct RunnerRevokeArgs {
-    /// Directory of the database and the master key file.
-    #[arg(long, default_value = "./data")]
-    data_dir: PathBuf,
+    #[command(flatten)]
+    storage: StorageArgs,
     /// ID of the runner, as `runner issue` and `runner list` print it.
     id: i64,
 }
@@ -47,7 +42,7 @@ pub(super) struct RunnerRevokeArgs {
 /// Issues a runner and prints its token alone on one line of stdout, so
 /// that scripts can capture it. The token is shown only this once.
 pub(super) fn issue(args: RunnerIssueArgs) -> anyhow::Result<()> {
-    let store = open_existing_store(&args.data_dir)?;
+    let store = open_existing_store(&args.storage)?;
     let (id, token) = store.issue_runner(&args.company, &args.name)?;
     tracing::info!(company = %args.company, runner_id = id, "issued a runner");
     eprintln!(
@@ -62,7 +57,7 @@ pub(super) fn issue(args: RunnerIssueArgs) -> anyhow::Result<()> {
 /// Prints the IDs, names and dates of a company's runners, never the
 /// tokens.
 pub(super) fn list(args: RunnerListArgs) -> anyhow::Result<()> {
-    let store = open_existing_store(&args.data_dir)?;
+    let store = open_existing_store(&args.storage)?;
     let runners = store.list_runners(&args.company)?;
     if runners.is_empty() {
         println!("Company {} has no runners.", args.company);
@@ -83,7 +78,7 @@ pub(super) fn list(args: RunnerListArgs) -> anyhow::Result<()> {
 /// Revokes a runner and ends its running tasks, so that neither starts
 /// nor reads anything from the next request on.
 pub(super) fn revoke(args: RunnerRevokeArgs) -> anyhow::Result<()> {
-    let store = open_existing_store(&args.data_dir)?;
+    let store = open_existing_store(&args.storage)?;
     let revoked = store.revoke_runner(args.id)?;
     let runner = &revoked.runner;
     tracing::info!(

@@ -13,7 +13,7 @@ use crate::http::{
 use crate::store::{MemberName, Store, LOGIN_LINK_TTL};
 
 use super::login_link::login_link;
-use super::open_store;
+use super::{open_store, StorageArgs};
 
 /// Company and member created on the first start with an empty data
 /// directory, so that a new installation can be opened at once. The company
@@ -36,9 +36,8 @@ pub(super) struct ServeArgs {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
-    /// Directory of the database and the master key file.
-    #[arg(long, default_value = "./data")]
-    data_dir: PathBuf,
+    #[command(flatten)]
+    storage: StorageArgs,
     /// Directory of the built SPA (its index.html and assets).
     #[arg(long, default_value = "./dist")]
     dist_dir: PathBuf,
@@ -99,7 +98,7 @@ impl ServeArgs {
 
 /// Opens the store, then serves until Ctrl-C or SIGTERM.
 pub(super) fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let store = open_store(&args.data_dir)?;
+    let store = open_store(&args.storage)?;
     let runtime = tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
     let result = runtime.block_on(serve(args, store));
     // Dropping the runtime would wait for every store operation still
@@ -125,7 +124,8 @@ async fn serve(args: ServeArgs, store: Store) -> anyhow::Result<()> {
 
     tracing::info!(
         address = %address,
-        data_dir = %args.data_dir.display(),
+        data_dir = %args.storage.data_dir.display(),
+        database = if args.storage.database_url.is_some() { "PostgreSQL" } else { "SQLite" },
         dist_dir = %args.dist_dir.display(),
         "listening on {base_url}"
     );

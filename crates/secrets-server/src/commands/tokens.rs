@@ -1,15 +1,12 @@
 //! `secrets-server token issue`, `token list` and `token revoke`
 
-use std::path::PathBuf;
-
-use super::{open_existing_store, MemberArgs};
+use super::{open_existing_store, MemberArgs, StorageArgs};
 
 /// Arguments of `token revoke`.
 #[derive(Debug, clap::Args)]
 pub(super) struct TokenRevokeArgs {
-    /// Directory of the database and the master key file.
-    #[arg(long, default_value = "./data")]
-    data_dir: PathBuf,
+    #[command(flatten)]
+    storage: StorageArgs,
     /// ID of the token, as `token issue` and `token list` print it.
     id: i64,
 }
@@ -17,7 +14,7 @@ pub(super) struct TokenRevokeArgs {
 /// Issues an API token and prints it alone on one line of stdout, so that
 /// scripts can capture it. The token is shown only this once.
 pub(super) fn issue(args: MemberArgs) -> anyhow::Result<()> {
-    let store = open_existing_store(&args.data_dir)?;
+    let store = open_existing_store(&args.storage)?;
     let conglomerate = args.conglomerate(&store)?;
     let member = store.find_member(&conglomerate, &args.name)?;
     let (id, token) = store.issue_api_token(&member)?;
@@ -32,7 +29,7 @@ pub(super) fn issue(args: MemberArgs) -> anyhow::Result<()> {
 
 /// Prints the IDs and dates of a member's API tokens, never the tokens.
 pub(super) fn list(args: MemberArgs) -> anyhow::Result<()> {
-    let store = open_existing_store(&args.data_dir)?;
+    let store = open_existing_store(&args.storage)?;
     let conglomerate = args.conglomerate(&store)?;
     let member = store.find_member(&conglomerate, &args.name)?;
     let tokens = store.list_tokens(&member)?;
@@ -56,7 +53,7 @@ pub(super) fn list(args: MemberArgs) -> anyhow::Result<()> {
 
 /// Revokes an API token, so that it stops working with the next request.
 pub(super) fn revoke(args: TokenRevokeArgs) -> anyhow::Result<()> {
-    let store = open_existing_store(&args.data_dir)?;
+    let store = open_existing_store(&args.storage)?;
     let revoked = store.revoke_token(args.id)?;
     tracing::info!(
         token_id = args.id,

@@ -1,6 +1,6 @@
 //! Reading a company's activity events.
 
-use rusqlite::{params, Row, Transaction};
+use super::sql::{params, DatabaseError, Row, Transaction};
 use secrets_core::api::{ActivityAction, ActivityEvent, ActivityPage};
 use secrets_core::{CompanyId, SecretKey};
 
@@ -78,17 +78,17 @@ impl Store {
     }
 }
 
-fn event_from_row(row: &Row<'_>) -> rusqlite::Result<ActivityEvent> {
+fn event_from_row(row: &Row<'_>) -> Result<ActivityEvent, StoreError> {
     let action = match row.get::<_, String>(1)?.as_str() {
         text if text == ActivityAction::Added.as_str() => ActivityAction::Added,
         text if text == ActivityAction::Updated.as_str() => ActivityAction::Updated,
         text if text == ActivityAction::Removed.as_str() => ActivityAction::Removed,
         _ => {
-            return Err(rusqlite::Error::InvalidColumnType(
-                1,
-                "action".to_owned(),
-                rusqlite::types::Type::Text,
-            ))
+            return Err(StoreError::Database(DatabaseError::ColumnType {
+                column: 1,
+                expected: "an activity action",
+                found: "other text",
+            }))
         }
     };
     let key = SecretKey::try_from(row.get::<_, String>(2)?)

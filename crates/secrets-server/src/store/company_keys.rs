@@ -15,7 +15,7 @@
 use std::collections::hash_map::{Entry, HashMap};
 use std::path::Path;
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use super::sql::{params, Connection, OptionalExtension, Transaction};
 use secrets_core::sealed::{open_sealed, PUBLIC_KEY_BYTES};
 use secrets_core::{CompanyId, SecretKey, SecretValue};
 use sha2::{Digest, Sha256};
@@ -71,9 +71,9 @@ impl Store {
     /// Runs `operation` in a write transaction, then makes sure that the
     /// company whose ID it returns has a key pair, in the same transaction.
     /// Every operation that creates a company runs through here.
-    pub(super) fn write_with_company_key<T>(
+    pub(super) fn write_with_company_key<T: Send>(
         &self,
-        operation: impl FnOnce(&Transaction<'_>) -> Result<(T, CompanyId), StoreError>,
+        operation: impl FnOnce(&Transaction<'_>) -> Result<(T, CompanyId), StoreError> + Send,
     ) -> Result<(T, CompanyPublicKey), StoreError> {
         let (result, company, public_key, data_key) = self.write(|transaction| {
             let (result, company) = operation(transaction)?;

@@ -1,6 +1,6 @@
 //! Adding a secret.
 
-use rusqlite::{params, ErrorCode, Transaction};
+use super::sql::{params, Transaction};
 use secrets_core::api::{ActivityAction, NewSecret, SecretMetadata};
 use secrets_core::{CompanyId, SecretKey, MAX_SECRETS_PER_COMPANY};
 
@@ -111,9 +111,12 @@ pub(super) fn insert_secret(
                 member.id
             ],
         )
-        .map_err(|error| match error.sqlite_error_code() {
-            Some(ErrorCode::ConstraintViolation) => StoreError::DuplicateKey,
-            _ => StoreError::Database(error),
+        .map_err(|error| {
+            if error.is_constraint_violation() {
+                StoreError::DuplicateKey
+            } else {
+                error
+            }
         })?;
 
     // Record the activity event in the same transaction.

@@ -8,8 +8,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::sql::{params, Connection, OptionalExtension};
 use rand::RngCore;
-use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
@@ -153,9 +153,10 @@ impl Store {
         let token = Token::generate();
         let id = self.write(|transaction| {
             let created_at = now();
-            transaction.execute(
+            transaction.query_row(
                 "INSERT INTO credentials (token_hash, member_id, kind, created_at, expires_at, company_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 RETURNING id",
                 params![
                     hash_token(token.expose()),
                     member.id,
@@ -164,8 +165,8 @@ impl Store {
                     expiry(kind, created_at),
                     company.map(CompanyId::as_str)
                 ],
-            )?;
-            Ok(transaction.last_insert_rowid())
+                |row| row.get(0),
+            )
         })?;
         Ok((id, token))
     }
@@ -220,7 +221,7 @@ impl Store {
                     revoked_at: row.get::<_, Option<i64>>(2)?.map(format_timestamp),
                 })
             })?;
-            Ok(tokens.collect::<Result<Vec<_>, _>>()?)
+            tokens.collect::<Result<Vec<_>, _>>()
         })
     }
 

@@ -14,7 +14,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use super::sql::{params, Connection, OptionalExtension, Transaction};
 use secrets_core::{CompanyId, SecretKey};
 
 use super::{company_from_column, now, schema, Store, StoreError};
@@ -363,7 +363,7 @@ pub(super) fn seal_values_with_data_keys(
 ///
 /// Only logs a failure: the transaction is committed, and a later
 /// checkpoint overwrites the pages.
-pub(super) fn erase_replaced_pages(connection: &Connection) {
+pub(super) fn erase_replaced_pages(connection: &rusqlite::Connection) {
     let result = connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
         row.get::<_, i64>(0)
     });

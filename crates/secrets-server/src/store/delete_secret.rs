@@ -1,6 +1,6 @@
 //! Removing a secret.
 
-use rusqlite::params;
+use super::sql::params;
 use secrets_core::api::ActivityAction;
 use secrets_core::{CompanyId, SecretKey};
 

@@ -1,6 +1,6 @@
 //! Listing a company's secrets.
 
-use rusqlite::Row;
+use super::sql::{DatabaseError, Row};
 use secrets_core::api::SecretMetadata;
 use secrets_core::{CompanyId, Description, SecretKey};
 
@@ -18,14 +18,14 @@ impl Store {
                  ORDER BY s.key",
             )?;
             let rows = statement.query_map([company.as_str()], metadata_from_row)?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            rows.collect::<Result<Vec<_>, _>>()
         })
     }
 }
 
 /// Builds metadata from a row of the columns key, description,
 /// created_at, the creator's name and last_used_at.
-pub(super) fn metadata_from_row(row: &Row<'_>) -> rusqlite::Result<SecretMetadata> {
+pub(super) fn metadata_from_row(row: &Row<'_>) -> Result<SecretMetadata, StoreError> {
     let key = SecretKey::try_from(row.get::<_, String>(0)?)
         .map_err(|error| conversion_error(0, error))?;
     let description = Description::try_from(row.get::<_, String>(1)?)
@@ -44,6 +44,9 @@ pub(super) fn metadata_from_row(row: &Row<'_>) -> rusqlite::Result<SecretMetadat
 pub(super) fn conversion_error(
     column: usize,
     error: impl std::error::Error + Send + Sync + 'static,
-) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(error))
+) -> StoreError {
+    StoreError::Database(DatabaseError::InvalidColumn {
+        column,
+        source: Box::new(error),
+    })
 }

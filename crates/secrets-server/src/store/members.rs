@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use super::sql::{params, Connection, OptionalExtension, Transaction};
 use secrets_core::{is_direction_control, CompanyId};
 
 use super::organization::{check_conglomerate_exists, conglomerate_from_column};
@@ -121,19 +121,16 @@ impl Store {
                     })
                 }
                 Some((id, Some(_))) => {
-                    transaction.execute(
-                        "UPDATE members SET removed_at = NULL WHERE id = ?1",
-                        [id],
-                    )?;
+                    transaction
+                        .execute("UPDATE members SET removed_at = NULL WHERE id = ?1", [id])?;
                     id
                 }
-                None => {
-                    transaction.execute(
-                        "INSERT INTO members (conglomerate_id, name, created_at) VALUES (?1, ?2, ?3)",
-                        params![conglomerate.as_str(), name.as_str(), now()],
-                    )?;
-                    transaction.last_insert_rowid()
-                }
+                None => transaction.query_row(
+                    "INSERT INTO members (conglomerate_id, name, created_at) VALUES (?1, ?2, ?3)
+                         RETURNING id",
+                    params![conglomerate.as_str(), name.as_str(), now()],
+                    |row| row.get(0),
+                )?,
             };
             Ok(Member {
                 id,

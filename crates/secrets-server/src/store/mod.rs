@@ -1,12 +1,13 @@
 //! Storage of conglomerates, companies, members, credentials, secrets,
-//! activity events, runners and tasks in one SQLite file, `secrets.db` in
-//! the data directory.
+//! activity events, runners and tasks, in one SQLite file (`secrets.db` in
+//! the data directory, the default) or in a PostgreSQL database.
 //!
-//! Every write runs in a `BEGIN IMMEDIATE` transaction, which takes the
-//! database's write lock before the first read. A check such as "fewer than
-//! 50 secrets" and the insert it guards therefore see the same data, also
-//! when a second process writes to the same file. Within one process the
-//! writes share one connection behind a mutex; reads open their own
+//! Every write runs in a transaction that takes the database's write lock
+//! before the first read: `BEGIN IMMEDIATE` on SQLite, a row lock on
+//! PostgreSQL (see the `postgres` module). A check such as "fewer than 50
+//! secrets" and the insert it guards therefore see the same data, also when
+//! a second process writes to the same database. On SQLite the writes of
+//! one process share one connection behind a mutex; reads open their own
 //! connection, which WAL mode lets run beside a writer.
 //!
 //! The functions here are blocking; the HTTP layer calls them on tokio's
@@ -23,9 +24,11 @@ mod list_secrets;
 mod members;
 mod open_value;
 mod organization;
+mod postgres;
 mod rotate_master_key;
 mod runners;
 mod schema;
+mod sql;
 mod tasks;
 mod update_description;
 
@@ -36,11 +39,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{OpenFlags, TransactionBehavior};
 use secrets_core::{CompanyId, SecretKey};
 
 use crate::crypto::{CryptoError, KeyId, MasterKey, MasterKeyError, MASTER_KEY_ENV};
 use data_keys::KeyRing;
+use postgres::PostgresPool;
+use sql::{Connection, Transaction};
 
 pub use company_keys::CompanyPublicKey;
 pub use credentials::{
@@ -48,8 +53,10 @@ pub use credentials::{
 };
 pub use members::{Member, MemberName, MemberNameError, RemovedMember};
 pub use organization::{ConglomerateId, ConglomerateIdError};
+pub use postgres::is_installed as postgres_is_installed;
 pub use rotate_master_key::MasterKeyRotation;
 pub use runners::{RevokedRunner, Runner, RunnerInfo, RunnerName, RunnerNameError};
+pub use sql::DatabaseError;
 pub use tasks::{HandedOver, NewTask};
 
 /// Name of the database file inside the data directory.
@@ -62,9 +69,61 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// The database, its master key and the cache of unwrapped data keys.
 #[derive(Debug)]
 pub struct Store {
-    path: PathBuf,
-    writer: Mutex<Connection>,
+    database: Database,
+    data_dir: PathBuf,
     keys: KeyRing,
+}
+
+/// Where the store keeps its data.
+#[derive(Debug)]
+enum Database {
+    /// A SQLite file, with the connection that every write of this process
+    /// uses.
+    Sqlite {
+        path: PathBuf,
+        writer: Mutex<rusqlite::Connection>,
+    },
+    /// A PostgreSQL database.
+    Postgres(PostgresPool),
+}
+
+impl Database {
+    /// Runs `operation` in a write transaction and commits it when the
+    /// operation succeeds; an error rolls everything back.
+    fn write<T: Send>(
+        &self,
+        operation: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send,
+    ) -> Result<T, StoreError> {
+        match self {
+            Self::Sqlite { writer, .. } => {
+                // A panic while the lock was held cannot leave a
+                // transaction open: dropping the `Transaction` rolled it
+                // back. So a poisoned mutex still guards a usable
+                // connection.
+                let mut connection = writer.lock().unwrap_or_else(PoisonError::into_inner);
+                let transaction =
+                    connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let result = operation(&Connection::Sqlite(&transaction))?;
+                transaction.commit()?;
+                Ok(result)
+            }
+            Self::Postgres(pool) => pool.write(operation),
+        }
+    }
+
+    /// Runs `operation` on a connection outside a transaction.
+    fn read<T: Send>(
+        &self,
+        operation: impl FnOnce(&Connection<'_>) -> Result<T, StoreError> + Send,
+    ) -> Result<T, StoreError> {
+        match self {
+            Self::Sqlite { path, .. } => {
+                let connection = open_connection(path)?;
+                operation(&Connection::Sqlite(&connection))
+            }
+            Self::Postgres(pool) => pool.read(operation),
+        }
+    }
 }
 
 /// Reason why a store operation failed. The first variants are outcomes
@@ -246,9 +305,21 @@ pub enum StoreError {
     /// A background task running the operation panicked.
     #[error("the database task stopped unexpectedly")]
     TaskFailed,
-    /// SQLite failed.
+    /// The database failed.
     #[error("database error")]
-    Database(#[from] rusqlite::Error),
+    Database(#[from] DatabaseError),
+    /// The `--database-url` cannot be parsed. The parse error is left out,
+    /// because it can quote the URL and so its password.
+    #[error("the database URL is invalid; give a URL such as postgres://USER@HOST:5432/DATABASE")]
+    InvalidDatabaseUrl,
+}
+
+impl StoreError {
+    /// Returns `true` when the database rejected a write because it
+    /// violates a constraint.
+    pub fn is_constraint_violation(&self) -> bool {
+        matches!(self, Self::Database(error) if error.is_constraint_violation())
+    }
 }
 
 impl Store {
@@ -279,88 +350,122 @@ impl Store {
         connection.pragma_update(None, "secure_delete", true)?;
         schema::migrate(&mut connection, &master_key, data_dir)?;
 
+        let database = Database::Sqlite {
+            path,
+            writer: Mutex::new(connection),
+        };
+        Self::with_database(database, data_dir, master_key)
+    }
+
+    /// Opens the PostgreSQL database at `url` (a `postgres://` URL or a
+    /// key=value connection string), runs pending migrations and checks
+    /// that `master_key` is the database's current master key. The data
+    /// directory holds only the master key file, if the key comes from one.
+    pub fn open_postgres(
+        url: &str,
+        data_dir: &Path,
+        master_key: MasterKey,
+    ) -> Result<Self, StoreError> {
+        create_data_dir(data_dir)?;
+        let database = Database::Postgres(PostgresPool::open(url)?);
+        Self::with_database(database, data_dir, master_key)
+    }
+
+    /// Checks the master key against `database`, finishing an interrupted
+    /// rotation when the key file's pending replacement is the right key.
+    fn with_database(
+        database: Database,
+        data_dir: &Path,
+        master_key: MasterKey,
+    ) -> Result<Self, StoreError> {
         let key_file = master_key.file().map(Path::to_owned);
-        let master_key = match schema::check_master_key(&mut connection, &master_key, data_dir) {
+        let master_key = match schema::check_master_key(&database, &master_key, data_dir) {
             Ok(()) => master_key,
             Err(error @ StoreError::WrongMasterKey { .. }) => {
                 let Some(key_file) = &key_file else {
                     return Err(error);
                 };
-                rotate_master_key::finish_interrupted_rotation(&mut connection, key_file, data_dir)?
+                rotate_master_key::finish_interrupted_rotation(&database, key_file, data_dir)?
                     .ok_or(error)?
             }
             Err(error) => return Err(error),
         };
 
         Ok(Self {
-            path,
-            writer: Mutex::new(connection),
+            database,
+            data_dir: data_dir.to_owned(),
             keys: KeyRing::new(master_key, key_file),
         })
     }
 
-    /// Returns the path of the database file.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Returns the path of the SQLite database file, or `None` for
+    /// PostgreSQL.
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        match &self.database {
+            Database::Sqlite { path, .. } => Some(path),
+            Database::Postgres(_) => None,
+        }
     }
 
     /// Checks that the database can be read, for the readiness check. The
     /// master key needs no check: the store cannot open without it.
     ///
-    /// The file is opened read-only and never created, so that a missing
-    /// file fails instead of being replaced by an empty one.
+    /// A SQLite file is opened read-only and never created, so that a
+    /// missing file fails instead of being replaced by an empty one.
     pub fn check_readable(&self) -> Result<(), StoreError> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let connection = Connection::open_with_flags(&self.path, flags)?;
-        connection.busy_timeout(BUSY_TIMEOUT)?;
-        connection.query_row("SELECT COUNT(*) FROM companies", [], |row| {
-            row.get::<_, i64>(0)
-        })?;
+        let count_companies = |connection: &Connection<'_>| {
+            connection.query_row("SELECT COUNT(*) FROM companies", (), |row| {
+                row.get::<_, i64>(0)
+            })
+        };
+        match &self.database {
+            Database::Sqlite { path, .. } => {
+                let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                let connection = rusqlite::Connection::open_with_flags(path, flags)?;
+                connection.busy_timeout(BUSY_TIMEOUT)?;
+                count_companies(&Connection::Sqlite(&connection))?;
+            }
+            Database::Postgres(pool) => {
+                pool.read(count_companies)?;
+            }
+        }
         Ok(())
     }
 
     /// Returns `true` when no company exists yet, as in a new data directory.
     pub fn is_empty(&self) -> Result<bool, StoreError> {
-        let connection = open_connection(&self.path)?;
-        let count: i64 =
-            connection.query_row("SELECT COUNT(*) FROM companies", [], |row| row.get(0))?;
+        let count: i64 = self.read(|connection| {
+            connection.query_row("SELECT COUNT(*) FROM companies", (), |row| row.get(0))
+        })?;
         Ok(count == 0)
     }
 
-    /// Runs `operation` in a `BEGIN IMMEDIATE` transaction and commits it
-    /// when the operation succeeds; an error rolls everything back.
-    fn write<T>(
+    /// Runs `operation` in a write transaction and commits it when the
+    /// operation succeeds; an error rolls everything back.
+    fn write<T: Send>(
         &self,
-        operation: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+        operation: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send,
     ) -> Result<T, StoreError> {
-        // A panic while the lock was held cannot leave a transaction open:
-        // dropping the `Transaction` rolled it back. So a poisoned mutex
-        // still guards a usable connection.
-        let mut connection = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
-        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let result = operation(&transaction)?;
-        transaction.commit()?;
-        Ok(result)
+        self.database.write(operation)
     }
 
-    /// Runs `operation` on a new read connection.
-    fn read<T>(
+    /// Runs `operation` on a connection outside a transaction.
+    fn read<T: Send>(
         &self,
-        operation: impl FnOnce(&Connection) -> Result<T, StoreError>,
+        operation: impl FnOnce(&Connection<'_>) -> Result<T, StoreError> + Send,
     ) -> Result<T, StoreError> {
-        let connection = open_connection(&self.path)?;
-        operation(&connection)
+        self.database.read(operation)
     }
 }
 
 /// Opens a connection with the settings every connection needs. The
 /// `synchronous = FULL` setting makes each commit durable once it returns,
 /// even in WAL mode, at the cost of one more fsync per commit.
-fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+fn open_connection(path: &Path) -> Result<rusqlite::Connection, StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let connection = Connection::open_with_flags(path, flags)?;
+    let connection = rusqlite::Connection::open_with_flags(path, flags)?;
     connection.busy_timeout(BUSY_TIMEOUT)?;
     connection.pragma_update(None, "synchronous", "FULL")?;
     connection.pragma_update(None, "foreign_keys", "ON")?;
@@ -460,8 +565,11 @@ fn format_timestamp(seconds: i64) -> String {
 
 /// Parses a company ID read back from the database. Only validated IDs are
 /// written, so a failure means the file was changed by hand.
-fn company_from_column(text: String) -> rusqlite::Result<CompanyId> {
+fn company_from_column(text: String) -> Result<CompanyId, StoreError> {
     CompanyId::try_from(text).map_err(|error| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(error))
+        StoreError::Database(DatabaseError::InvalidColumn {
+            column: 0,
+            source: Box::new(error),
+        })
     })
 }

@@ -1,6 +1,6 @@
 //! Opening a stored value.
 
-use rusqlite::{params, OptionalExtension};
+use super::sql::{params, OptionalExtension};
 use secrets_core::{CompanyId, SecretKey, SecretValue};
 
 use super::company_keys::open_value_text;

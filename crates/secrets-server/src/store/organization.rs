@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use rusqlite::{params, ErrorCode, OptionalExtension};
+use super::sql::{params, Connection, DatabaseError, OptionalExtension};
 use secrets_core::CompanyId;
 
 use super::{now, Member, Store, StoreError};
@@ -59,7 +59,7 @@ impl fmt::Debug for ConglomerateId {
 /// Fails with [`StoreError::ConglomerateNotFound`] unless `conglomerate`
 /// exists.
 pub(super) fn check_conglomerate_exists(
-    connection: &rusqlite::Connection,
+    connection: &Connection,
     conglomerate: &ConglomerateId,
 ) -> Result<(), StoreError> {
     let exists = connection
@@ -77,9 +77,12 @@ pub(super) fn check_conglomerate_exists(
     }
 }
 
-pub(super) fn conglomerate_from_column(text: String) -> rusqlite::Result<ConglomerateId> {
+pub(super) fn conglomerate_from_column(text: String) -> Result<ConglomerateId, StoreError> {
     ConglomerateId::parse(&text).map_err(|error| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(error))
+        StoreError::Database(DatabaseError::InvalidColumn {
+            column: 0,
+            source: Box::new(error),
+        })
     })
 }
 
@@ -92,11 +95,12 @@ impl Store {
                     "INSERT INTO conglomerates (id, created_at) VALUES (?1, ?2)",
                     params![conglomerate.as_str(), now()],
                 )
-                .map_err(|error| match error.sqlite_error_code() {
-                    Some(ErrorCode::ConstraintViolation) => {
+                .map_err(|error| {
+                    if error.is_constraint_violation() {
                         StoreError::ConglomerateExists(conglomerate.clone())
+                    } else {
+                        error
                     }
-                    _ => StoreError::Database(error),
                 })?;
             Ok(())
         })
@@ -116,11 +120,12 @@ impl Store {
                     "INSERT INTO companies (id, conglomerate_id, created_at) VALUES (?1, ?2, ?3)",
                     params![company.as_str(), conglomerate.as_str(), now()],
                 )
-                .map_err(|error| match error.sqlite_error_code() {
-                    Some(ErrorCode::ConstraintViolation) => {
+                .map_err(|error| {
+                    if error.is_constraint_violation() {
                         StoreError::CompanyExists(company.clone())
+                    } else {
+                        error
                     }
-                    _ => StoreError::Database(error),
                 })?;
             Ok(((), company.clone()))
         })?;

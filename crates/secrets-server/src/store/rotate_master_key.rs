@@ -4,9 +4,7 @@
 
 use std::path::Path;
 
-use rusqlite::Connection;
-
-use super::{data_keys, schema, Store, StoreError};
+use super::{data_keys, schema, Database, Store, StoreError};
 use crate::crypto::{install_pending_key_file, pending_key_file, KeyId, MasterKey, MasterKeyError};
 
 /// The outcome of a rotation, for the command's output.
@@ -63,17 +61,22 @@ impl Store {
             "rewrapped the data keys with the new master key"
         );
 
-        // Remove the data keys wrapped with the retired key from the WAL.
-        let writer = self
-            .writer
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        data_keys::erase_replaced_pages(&writer);
+        // Remove the data keys wrapped with the retired key from SQLite's
+        // WAL. PostgreSQL keeps old row versions until VACUUM removes them.
+        // NOTE: nothing here runs VACUUM, so on PostgreSQL the data keys
+        // wrapped with the retired key stay in the table's files until
+        // autovacuum reuses their space.
+        if let Database::Sqlite { writer, .. } = &self.database {
+            let writer = writer
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            data_keys::erase_replaced_pages(&writer);
+        }
         Ok(rotation)
     }
 
     fn data_dir(&self) -> &Path {
-        self.path.parent().unwrap_or(Path::new("."))
+        &self.data_dir
     }
 }
 
@@ -81,7 +84,7 @@ impl Store {
 /// key, and returns that key. Returns `None` when there is no pending key
 /// file or the database rejects its key too.
 pub(super) fn finish_interrupted_rotation(
-    connection: &mut Connection,
+    database: &Database,
     key_file: &Path,
     data_dir: &Path,
 ) -> Result<Option<MasterKey>, StoreError> {
@@ -91,7 +94,7 @@ pub(super) fn finish_interrupted_rotation(
         Err(MasterKeyError::Missing { .. }) => return Ok(None),
         Err(error) => return Err(error.into()),
     };
-    match schema::check_master_key(connection, &master_key, data_dir) {
+    match schema::check_master_key(database, &master_key, data_dir) {
         Ok(()) => {}
         Err(StoreError::WrongMasterKey { .. }) => return Ok(None),
         Err(error) => return Err(error),

@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use rusqlite::{params, OptionalExtension, Transaction};
+use super::sql::{params, OptionalExtension, Transaction};
 use secrets_core::CompanyId;
 
 use super::company_keys::ensure_company_exists;
@@ -107,11 +107,12 @@ impl Store {
         let token = Token::generate();
         let id = self.write(|transaction| {
             ensure_company_exists(transaction, company)?;
-            transaction.execute(
-                "INSERT INTO runners (company_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+            transaction.query_row(
+                "INSERT INTO runners (company_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)
+                 RETURNING id",
                 params![company.as_str(), name.as_str(), hash_token(token.expose()), now()],
-            )?;
-            Ok(transaction.last_insert_rowid())
+                |row| row.get(0),
+            )
         })?;
         Ok((id, token))
     }
@@ -132,7 +133,7 @@ impl Store {
                     revoked_at: row.get::<_, Option<i64>>(3)?.map(format_timestamp),
                 })
             })?;
-            Ok(runners.collect::<Result<Vec<_>, _>>()?)
+            runners.collect::<Result<Vec<_>, _>>()
         })
     }
 

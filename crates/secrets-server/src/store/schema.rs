@@ -11,9 +11,10 @@
 
 use std::path::Path;
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::TransactionBehavior;
 
-use super::{company_keys, data_keys, StoreError};
+use super::sql::{params, Connection, OptionalExtension, Transaction};
+use super::{company_keys, data_keys, Database, StoreError};
 use crate::crypto::{KeyId, MasterKey};
 
 /// A step in Rust that runs after a migration's SQL, in the same
@@ -264,7 +265,7 @@ const MASTER_KEY_CHECK_ASSOCIATED_DATA: &[u8] = b"secrets/v1\0meta\0master_key_c
 /// in one transaction. A migration's Rust step gets `master_key`, which
 /// the step must check before it uses it.
 pub(super) fn migrate(
-    connection: &mut Connection,
+    connection: &mut rusqlite::Connection,
     master_key: &MasterKey,
     data_dir: &Path,
 ) -> Result<(), StoreError> {
@@ -277,7 +278,7 @@ pub(super) fn migrate(
 }
 
 fn migrate_without_foreign_keys(
-    connection: &mut Connection,
+    connection: &mut rusqlite::Connection,
     master_key: &MasterKey,
     data_dir: &Path,
 ) -> Result<(), StoreError> {
@@ -297,7 +298,7 @@ fn migrate_without_foreign_keys(
     for (index, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         transaction.execute_batch(migration.sql)?;
         if let Some(step) = migration.step {
-            step(&transaction, master_key, data_dir)?;
+            step(&Connection::Sqlite(&transaction), master_key, data_dir)?;
             ran_step = true;
         }
         let new_version = index as i64 + 1;
@@ -390,7 +391,9 @@ pub(super) fn write_master_key_check(
 ) -> Result<(), StoreError> {
     let sealed = master_key.seal(MASTER_KEY_CHECK_ASSOCIATED_DATA, MASTER_KEY_CHECK_PLAINTEXT)?;
     transaction.execute(
-        "INSERT OR REPLACE INTO meta (name, nonce, ciphertext, master_key_id) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO meta (name, nonce, ciphertext, master_key_id) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (name) DO UPDATE SET nonce = excluded.nonce,
+             ciphertext = excluded.ciphertext, master_key_id = excluded.master_key_id",
         params![
             MASTER_KEY_CHECK_NAME,
             &sealed.nonce[..],
@@ -404,27 +407,27 @@ pub(super) fn write_master_key_check(
 /// Checks that `master_key` decrypts the check value stored in `meta`, and
 /// stores one when the database has none yet.
 pub(super) fn check_master_key(
-    connection: &mut Connection,
+    database: &Database,
     master_key: &MasterKey,
     data_dir: &Path,
 ) -> Result<(), StoreError> {
-    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    match read_master_key_check(&transaction)? {
-        Some(check) => verify_master_key(&check, master_key, data_dir)?,
-        None => write_master_key_check(&transaction, master_key)?,
-    }
-    transaction.commit()?;
-    Ok(())
+    database.write(|transaction| match read_master_key_check(transaction)? {
+        Some(check) => verify_master_key(&check, master_key, data_dir),
+        None => write_master_key_check(transaction, master_key),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use std::path::Path;
 
-    use rusqlite::params;
+    use rusqlite::{params, Connection};
     use secrets_core::{CompanyId, SecretKey};
 
-    use super::*;
+    use super::{
+        current_master_key_id, MasterKey, StoreError, MASTER_KEY_CHECK_ASSOCIATED_DATA,
+        MASTER_KEY_CHECK_NAME, MASTER_KEY_CHECK_PLAINTEXT, MIGRATIONS,
+    };
     use crate::crypto::value_associated_data;
     use crate::store::{Store, DATABASE_FILE};
 
@@ -582,7 +585,9 @@ mod tests {
             ]
         );
         assert_eq!(
-            current_master_key_id(&connection).expect("key id").as_str(),
+            current_master_key_id(&super::Connection::Sqlite(&connection))
+                .expect("key id")
+                .as_str(),
             key_id
         );
     }
@@ -616,7 +621,7 @@ mod tests {
 
 #[cfg(test)]
 mod access_migration_tests {
-    use rusqlite::params;
+    use rusqlite::{params, Connection};
     use secrets_core::CompanyId;
 
     use super::super::credentials::hash_token;

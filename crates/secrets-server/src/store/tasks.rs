@@ -16,8 +16,8 @@
 
 use std::time::Duration;
 
+use super::sql::{params, Connection, OptionalExtension};
 use rand::RngCore;
-use rusqlite::{params, Connection, OptionalExtension};
 use secrets_core::api::{CatalogEntry, TaskCatalog, TaskSecret, TaskSecrets, UnreadableSecret};
 use secrets_core::{CompanyId, Description, SecretKey};
 
@@ -284,7 +284,7 @@ fn read_snapshot(
             key_id: row.get(4)?,
         })
     })?;
-    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    rows.collect::<Result<Vec<_>, _>>()
 }
 
 /// Opens one value of a snapshot, or returns why it cannot be handed over.

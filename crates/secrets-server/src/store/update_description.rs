@@ -1,6 +1,6 @@
 //! Changing a secret's description.
 
-use rusqlite::{params, OptionalExtension};
+use super::sql::{params, OptionalExtension};
 use secrets_core::api::{ActivityAction, SecretMetadata};
 use secrets_core::{CompanyId, Description, SecretKey};
 

@@ -1,13 +1,19 @@
 //! Helpers shared by the integration tests: an in-process server over a real
 //! SQLite file, the real binary as a child process, and raw HTTP requests.
+//!
+//! With `SECRETS_TEST_DATABASE_URL` set to a PostgreSQL server, every data
+//! directory of the tests gets a PostgreSQL database of its own there, and
+//! the stores and servers use it instead of the SQLite file.
 
 #![allow(
     dead_code,
     reason = "each test file uses a different subset of the helpers"
 )]
 
+use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -23,6 +29,7 @@ use secrets_server::crypto::MasterKey;
 use secrets_server::store::{CredentialKind, Member, MemberName, RunnerName, Store};
 use secrets_server::{serve, AppState, Timeouts, WriteRateLimit};
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use zeroize::Zeroizing;
@@ -30,6 +37,105 @@ use zeroize::Zeroizing;
 /// Master key of the in-process test servers.
 pub const TEST_MASTER_KEY: &str =
     "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+
+/// Environment variable with the URL of a PostgreSQL server's maintenance
+/// database (`postgres://USER@127.0.0.1:PORT/postgres`) that the tests
+/// create their databases on.
+pub const TEST_DATABASE_URL_ENV: &str = "SECRETS_TEST_DATABASE_URL";
+
+/// Returns `true` when the tests run on PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var_os(TEST_DATABASE_URL_ENV).is_some()
+}
+
+/// Returns the URL of the PostgreSQL database of `data_dir`, creating the
+/// database on first use, or `None` when the tests run on SQLite. The
+/// database name is derived from the data directory's path, so every
+/// process of a test that uses the directory finds the same database.
+pub fn postgres_url(data_dir: &Path) -> Option<String> {
+    static CREATED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+
+    let server_url = std::env::var(TEST_DATABASE_URL_ENV).ok()?;
+    let digest = Sha256::digest(data_dir.as_os_str().as_bytes());
+    let name = format!("test_{}", &hex::encode(digest)[..24]);
+    let (server, _) = server_url
+        .rsplit_once('/')
+        .expect("the test database URL ends with /DATABASE");
+    let url = format!("{server}/{name}");
+
+    let mut created = CREATED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if created
+        .get_or_insert_with(HashSet::new)
+        .insert(name.clone())
+    {
+        outside_async_runtime(|| {
+            let mut client = postgres::Client::connect(&server_url, postgres::NoTls)
+                .expect("connect to PostgreSQL");
+            if let Err(error) = client.batch_execute(&format!("CREATE DATABASE {name}")) {
+                let duplicate = error
+                    .code()
+                    .is_some_and(|state| *state == postgres::error::SqlState::DUPLICATE_DATABASE);
+                assert!(duplicate, "create database {name}: {error}");
+            }
+        });
+    }
+    Some(url)
+}
+
+/// Runs `operation` on a new thread, outside the test's tokio runtime,
+/// where the `postgres` crate's blocking client can start its own.
+fn outside_async_runtime<T: Send>(operation: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| match scope.spawn(operation).join() {
+        Ok(result) => result,
+        Err(panic) => std::panic::resume_unwind(panic),
+    })
+}
+
+/// Opens the store of `data_dir`: its SQLite file, or its PostgreSQL
+/// database when the tests run on PostgreSQL.
+pub fn open_store(data_dir: &Path, master_key: MasterKey) -> Store {
+    match postgres_url(data_dir) {
+        Some(url) => Store::open_postgres(&url, data_dir, master_key).expect("open store"),
+        None => Store::open(data_dir, master_key).expect("open store"),
+    }
+}
+
+/// Opens the store of `data_dir` as [`open_store`] does, and returns the
+/// error instead of panicking.
+pub fn try_open_store(
+    data_dir: &Path,
+    master_key: MasterKey,
+) -> Result<Store, secrets_server::store::StoreError> {
+    match postgres_url(data_dir) {
+        Some(url) => Store::open_postgres(&url, data_dir, master_key),
+        None => Store::open(data_dir, master_key),
+    }
+}
+
+/// Runs `sql`, a query with one integer result and `?N` placeholders for
+/// `params`, on the database of `data_dir`.
+pub fn query_count(data_dir: &Path, sql: &str, params: &[&str]) -> i64 {
+    match postgres_url(data_dir) {
+        Some(url) => outside_async_runtime(|| {
+            let mut client =
+                postgres::Client::connect(&url, postgres::NoTls).expect("connect to PostgreSQL");
+            let params: Vec<&(dyn postgres::types::ToSql + Sync)> = params
+                .iter()
+                .map(|param| param as &(dyn postgres::types::ToSql + Sync))
+                .collect();
+            client
+                .query_one(&sql.replace('?', "$"), &params)
+                .expect("count query")
+                .get(0)
+        }),
+        None => rusqlite::Connection::open(data_dir.join("secrets.db"))
+            .expect("open the database")
+            .query_row(sql, rusqlite::params_from_iter(params), |row| row.get(0))
+            .expect("count query"),
+    }
+}
 
 /// Returns the master key of the in-process test servers.
 pub fn test_master_key() -> MasterKey {
@@ -107,7 +213,7 @@ impl TestServer {
         dist_dir: PathBuf,
         configure: impl FnOnce(AppState) -> AppState,
     ) -> Self {
-        let store = Store::open(&dir.path().join("data"), test_master_key()).expect("open store");
+        let store = open_store(&dir.path().join("data"), test_master_key());
         let state = configure(AppState::new(store, dist_dir));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -295,15 +401,18 @@ impl TestServer {
             .collect()
     }
 
-    /// Opens a separate connection to the server's database file.
+    /// Opens a separate connection to the server's SQLite file. Tests that
+    /// call it run on SQLite only.
     pub fn database(&self) -> rusqlite::Connection {
+        assert!(
+            !on_postgres(),
+            "this test reads the SQLite file, so it runs on SQLite only"
+        );
         rusqlite::Connection::open(self.dir.path().join("data/secrets.db")).expect("open database")
     }
 
     pub fn count(&self, sql: &str) -> i64 {
-        self.database()
-            .query_row(sql, [], |row| row.get(0))
-            .expect("count query")
+        query_count(&self.dir.path().join("data"), sql, &[])
     }
 }
 
@@ -369,6 +478,13 @@ impl Binary {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        let data_dir = args
+            .iter()
+            .position(|arg| *arg == "--data-dir")
+            .and_then(|index| args.get(index + 1));
+        if let Some(url) = data_dir.and_then(|data_dir| postgres_url(Path::new(data_dir))) {
+            command.env("SECRETS_DATABASE_URL", url);
+        }
         for (name, value) in env {
             command.env(name, value);
         }
