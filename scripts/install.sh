@@ -5,11 +5,20 @@
 #   scripts/install.sh          tools to build and run the product
 #   scripts/install.sh --tests  the same, plus browsers, their WebDriver
 #                               servers and end-to-end packages
+#   scripts/install.sh --load   the same as without options, plus wrk for
+#                               the load test in scripts/load/run.sh
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 with_tests=0
-[[ "${1:-}" == "--tests" ]] && with_tests=1
+with_load=0
+for option in "$@"; do
+  case "$option" in
+    --tests) with_tests=1 ;;
+    --load) with_load=1 ;;
+    *) echo "error: unknown option $option; use --tests, --load or none" >&2; exit 2 ;;
+  esac
+done
 
 # Versions are pinned because trunk compares tool versions exactly and
 # wasm-bindgen's CLI must match the library version in Cargo.lock.
@@ -25,6 +34,9 @@ apt_packages=()
 command -v cc >/dev/null || apt_packages+=(gcc)
 command -v node >/dev/null || apt_packages+=(nodejs)
 command -v npm >/dev/null || apt_packages+=(npm)
+if [[ $with_load -eq 1 ]]; then
+  command -v wrk >/dev/null || apt_packages+=(wrk)
+fi
 if [[ $with_tests -eq 1 ]]; then
   command -v chromium >/dev/null || apt_packages+=(chromium)
   command -v chromedriver >/dev/null || apt_packages+=(chromium-driver)
