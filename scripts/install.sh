@@ -26,6 +26,9 @@ trunk_version=0.21.14
 # The geckodriver that the wasm tests last passed with, against Debian's
 # firefox-esr 153.
 geckodriver_version=0.37.1
+# scripts/schemathesis.sh passes its configuration file in this version's
+# format.
+schemathesis_version=4.32.5
 wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$root/Cargo.lock")
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -43,6 +46,7 @@ if [[ $with_tests -eq 1 ]]; then
   command -v firefox-esr >/dev/null || apt_packages+=(firefox-esr)
   # The server tests run a second time on a throwaway PostgreSQL cluster.
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_packages+=(postgresql)
+  python3 -c 'import ensurepip, venv' 2>/dev/null || apt_packages+=(python3-venv)
 fi
 if [[ ${#apt_packages[@]} -gt 0 ]]; then
   log "Installing Debian packages: ${apt_packages[*]}"
@@ -72,6 +76,16 @@ if [[ $with_tests -eq 1 ]] &&
   [[ "$(geckodriver --version 2>/dev/null | awk 'NR == 1')" != "geckodriver $geckodriver_version" ]]; then
   log "Installing geckodriver $geckodriver_version"
   cargo install --locked "geckodriver@$geckodriver_version"
+fi
+
+# schemathesis comes from PyPI into a virtual environment of its own, which
+# scripts/schemathesis.sh runs it from.
+schemathesis_venv="$root/.tools/schemathesis"
+if [[ $with_tests -eq 1 ]] &&
+  [[ "$("$schemathesis_venv/bin/schemathesis" --version 2>/dev/null)" != "schemathesis, version $schemathesis_version" ]]; then
+  log "Installing schemathesis $schemathesis_version"
+  python3 -m venv "$schemathesis_venv"
+  "$schemathesis_venv/bin/pip" install --quiet "schemathesis==$schemathesis_version"
 fi
 
 e2e_packages_current() {

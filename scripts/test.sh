@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every test: lints, the shared crate and
-# server tests (native), the SPA's wasm tests in headless Chromium and
-# Firefox, and the end-to-end tests against the real server serving the
-# release build.
+# server tests (native), schemathesis against the server's OpenAPI
+# document, the SPA's wasm tests in headless Chromium and Firefox, and the
+# end-to-end tests against the real server serving the release build.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$root"
@@ -28,6 +28,12 @@ postgres_dir=$(mktemp -d /tmp/secrets-postgres.XXXXXX)
 trap 'scripts/postgres.sh stop "$postgres_dir"' EXIT
 SECRETS_TEST_DATABASE_URL=$(scripts/postgres.sh start "$postgres_dir") \
   cargo test -p secrets-server -- $(sed -e 's/#.*//' -e '/^$/d' -e 's/^/--skip /' scripts/sqlite-only-tests.txt)
+
+step "API against its OpenAPI document (schemathesis)"
+# The binaries that the tests above built.
+SECRETS_SERVER_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/secrets-server" \
+  SECRETS_CLIENT_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/secrets" \
+  scripts/schemathesis.sh
 
 # wasm-bindgen-test-runner (0.2.130) drives the browser whose driver
 # variable is set, and prefers GECKODRIVER when both are, so each run unsets

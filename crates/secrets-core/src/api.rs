@@ -52,6 +52,9 @@ pub mod paths {
     /// Router pattern that ends a task and its token.
     pub const TASK_FINISH_ROUTE: &str = "/api/v1/tasks/{task}/finish";
 
+    /// Path of the API's OpenAPI document.
+    pub const OPENAPI_ROUTE: &str = "/api/v1/openapi.json";
+
     /// Path of the current browser session; `DELETE` ends it (logout).
     pub const SESSION_ROUTE: &str = "/api/v1/session";
 
@@ -128,6 +131,7 @@ pub mod paths {
 
 /// Metadata of a stored secret: everything but its value.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SecretMetadata {
     /// The secret's key.
     pub key: SecretKey,
@@ -145,6 +149,7 @@ pub struct SecretMetadata {
 
 /// Body of `GET /api/v1/companies/{company}/secrets`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SecretList {
     /// The company's secrets, sorted by key.
     pub secrets: Vec<SecretMetadata>,
@@ -155,6 +160,7 @@ pub struct SecretList {
 /// Body of `GET /api/v1/companies/{company}/public-key`: the key that
 /// clients seal values to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicKeyResponse {
     /// Names the key; a create request sends it back beside the sealed
     /// value.
@@ -172,8 +178,10 @@ pub struct PublicKeyResponse {
 /// [`NewSecret`]. A body with a plaintext `value` field is rejected with
 /// [`ErrorCode::PlaintextValue`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateSecretRequest {
     /// The key, exactly as the owner typed it (the API does not fold case).
+    #[cfg_attr(feature = "openapi", schema(value_type = SecretKey))]
     pub key: String,
     /// The sealed box of the value, in standard base64.
     pub sealed_value: String,
@@ -181,6 +189,7 @@ pub struct CreateSecretRequest {
     pub key_id: String,
     /// The description; missing means empty.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Description))]
     pub description: String,
 }
 
@@ -253,8 +262,12 @@ impl CreateSecretRequest {
 /// A request that contains a `value` field is rejected with
 /// [`ErrorCode::ValueWriteOnce`], because values are write-once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// The server rejects other fields too.
+#[serde(deny_unknown_fields)]
 pub struct UpdateSecretRequest {
     /// The new description, unvalidated.
+    #[cfg_attr(feature = "openapi", schema(value_type = Description))]
     pub description: String,
 }
 
@@ -265,10 +278,12 @@ pub const VALUE_WRITE_ONCE_MESSAGE: &str = "Values are write-once, so this reque
 /// task token is shown only here; it reads the task's secrets until the
 /// task finishes or expires.
 #[derive(Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StartedTask {
     /// The task's ID: 32 hexadecimal digits.
     pub task_id: String,
     /// Bearer token of the task.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub task_token: Zeroizing<String>,
     /// When the task and its token expire, in RFC 3339 format, UTC.
     pub expires_at: String,
@@ -287,6 +302,7 @@ impl fmt::Debug for StartedTask {
 
 /// One entry of a task's catalog: what an agent may read to pick a secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CatalogEntry {
     /// The secret's key, which is also its environment variable's name.
     pub key: SecretKey,
@@ -297,6 +313,7 @@ pub struct CatalogEntry {
 /// Body of `GET /api/v1/tasks/{task}/catalog`: the secrets of the task's
 /// snapshot, without values, sorted by key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskCatalog {
     /// The secrets the task has.
     pub secrets: Vec<CatalogEntry>,
@@ -304,12 +321,14 @@ pub struct TaskCatalog {
 
 /// A secret handed to a task, with its value.
 #[derive(Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskSecret {
     /// The secret's key.
     pub key: SecretKey,
     /// The secret's description.
     pub description: Description,
     /// The value, byte for byte as the owner saved it.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub value: Zeroizing<String>,
 }
 
@@ -328,6 +347,7 @@ impl fmt::Debug for TaskSecret {
 /// because a client sealed it to another key or sealed bytes that are not
 /// UTF-8.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnreadableSecret {
     /// The secret's key.
     pub key: SecretKey,
@@ -338,6 +358,7 @@ pub struct UnreadableSecret {
 /// Body of `GET /api/v1/tasks/{task}/secrets`: the task's snapshot with the
 /// values opened, sorted by key.
 #[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskSecrets {
     /// The secrets, with values.
     pub secrets: Vec<TaskSecret>,
@@ -349,6 +370,7 @@ pub struct TaskSecrets {
 /// Kind of change that an activity event records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ActivityAction {
     /// A secret was added.
     Added,
@@ -371,6 +393,7 @@ impl ActivityAction {
 
 /// One change to a company's secrets. It never contains a value.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActivityEvent {
     /// Event ID; larger IDs are newer events of the same server.
     pub id: i64,
@@ -395,6 +418,7 @@ pub const ACTIVITY_PAGE_MAX: usize = 100;
 /// `before` (an event ID) and `limit` (1 to [`ACTIVITY_PAGE_MAX`]) select
 /// the page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActivityPage {
     /// Events, newest first.
     pub events: Vec<ActivityEvent>,
@@ -406,6 +430,7 @@ pub struct ActivityPage {
 /// Machine-readable reason of an error response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ErrorCode {
     /// 422: the key breaks the key rules.
     InvalidKey,
@@ -460,6 +485,7 @@ pub enum ErrorCode {
 
 /// Body of every error response.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// Machine-readable reason.
     pub code: ErrorCode,

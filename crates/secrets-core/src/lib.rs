@@ -32,6 +32,8 @@ mod company;
 mod description;
 pub mod dotenv;
 mod key;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod sealed;
 mod value;
 

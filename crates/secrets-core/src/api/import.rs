@@ -12,13 +12,16 @@ use crate::{limit_reached_message, KEY_MAX_CHARS, MAX_SECRETS_PER_COMPANY};
 /// [`MAX_SECRETS_PER_COMPANY`] secrets, each with the fields of a create
 /// request. [`ImportSecretsRequest::validate`] checks every item.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportSecretsRequest {
     /// The secrets to add, in the order the owner listed them.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 50))]
     pub secrets: Vec<CreateSecretRequest>,
 }
 
 /// Body of the 201 response to an import.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportSecretsResponse {
     /// Metadata of the stored secrets, in the order of the request.
     pub secrets: Vec<SecretMetadata>,
@@ -26,6 +29,7 @@ pub struct ImportSecretsResponse {
 
 /// An item of an import that caused the server to reject the whole import.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportItemError {
     /// Position of the item in the request's `secrets`, from 0.
     pub index: usize,

@@ -11,6 +11,8 @@ use serde::Deserialize;
 use super::auth::{authorize, Writer};
 use super::json_body::{field_present, JsonBody, JsonShape};
 use super::{run_blocking, AppError, AppState};
+use secrets_core::api::paths::SECRETS_ROUTE;
+use secrets_core::api::{ErrorBody, SecretMetadata};
 
 /// The accepted body: a [`CreateSecretRequest`], read field by field so
 /// that a plaintext `value` is recognized and rejected with a message that
@@ -67,6 +69,31 @@ impl CreateBody {
 /// company's public key; responds 201 with its metadata. The sealed value
 /// is stored as it arrives: only its length is checked, because the server
 /// does not open values while it handles a request from the dashboard.
+#[utoipa::path(
+    post,
+    path = SECRETS_ROUTE,
+    tag = "secrets",
+    params(
+        ("company" = String, Path, description = "The company's ID: 1 to 63 characters of a-z, 0-9 and hyphens, starting with a letter or digit.", pattern = "^[a-z0-9][a-z0-9-]{0,62}$", example = "acme"),
+    ),
+    request_body(content = CreateSecretRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The secret was stored; its metadata.", body = SecretMetadata),
+        (status = 400, description = "The body is not JSON of the documented shape: `invalid_body`.", body = ErrorBody),
+        (status = 401, description = "No valid member API token or session: `unauthorized`.", body = ErrorBody),
+        (status = 403, description = "The session cookie authenticated a change that a page of another origin sent: `cross_origin`.", body = ErrorBody),
+        (status = 404, description = "No company with this ID that the member may manage: `not_found`.", body = ErrorBody),
+        (status = 408, description = "The body paused longer than the server's body read timeout: `invalid_body`.", body = ErrorBody),
+        (status = 409, description = "The value was sealed to another public key (`stale_public_key`), the key exists (`duplicate_key`), or the company has 50 secrets (`limit_reached`).", body = ErrorBody),
+        (status = 413, description = "The body is larger than 256 KiB: `payload_too_large`.", body = ErrorBody),
+        (status = 415, description = "The body is not declared as `application/json`: `invalid_body`.", body = ErrorBody),
+        (status = 422, description = "The body has a plaintext `value` field (`plaintext_value`), or the key, sealed value or description is invalid (`invalid_key`, `invalid_value`, `invalid_description`).", body = ErrorBody),
+        (status = 429, description = "Too many changes by this member in a short time: `rate_limited`.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds until the next change is accepted."))),
+        (status = 500, description = "The server failed: `internal`. Its log has the details.", body = ErrorBody),
+        (status = 503, description = "The request took longer than the server's request timeout: `internal`.", body = ErrorBody),
+    ),
+    security(("member_token" = []), ("session_cookie" = [])),
+)]
 #[tracing::instrument(skip_all)]
 pub(super) async fn create_secret(
     State(state): State<AppState>,

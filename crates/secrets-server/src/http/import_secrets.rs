@@ -17,6 +17,8 @@ use super::auth::{authorize, Writer};
 use super::create_secret::CreateBody;
 use super::json_body::{JsonBody, JsonShape};
 use super::{run_blocking, AppError, AppState};
+use secrets_core::api::paths::IMPORT_ROUTE;
+use secrets_core::api::ErrorBody;
 
 /// Bytes that an import allows per item beside its sealed value: the key,
 /// key id and description at their longest JSON escapes, the field names,
@@ -92,6 +94,31 @@ impl ImportBody {
 /// The import counts as one change for the write rate limit, because it is
 /// one request and one transaction, and the limit of 50 secrets per company
 /// already bounds what it can add.
+#[utoipa::path(
+    post,
+    path = IMPORT_ROUTE,
+    tag = "secrets",
+    params(
+        ("company" = String, Path, description = "The company's ID: 1 to 63 characters of a-z, 0-9 and hyphens, starting with a letter or digit.", pattern = "^[a-z0-9][a-z0-9-]{0,62}$", example = "acme"),
+    ),
+    request_body(content = ImportSecretsRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Every secret was stored; their metadata in the order of the request.", body = ImportSecretsResponse),
+        (status = 400, description = "The body is not JSON of the documented shape: `invalid_body`.", body = ErrorBody),
+        (status = 401, description = "No valid member API token or session: `unauthorized`.", body = ErrorBody),
+        (status = 403, description = "The session cookie authenticated a change that a page of another origin sent: `cross_origin`.", body = ErrorBody),
+        (status = 404, description = "No company with this ID that the member may manage: `not_found`.", body = ErrorBody),
+        (status = 408, description = "The body paused longer than the server's body read timeout: `invalid_body`.", body = ErrorBody),
+        (status = 409, description = "An item was sealed to another public key (`stale_public_key`), keys exist (`duplicate_key`, with `items`), or the import does not fit under the limit of 50 secrets (`limit_reached`).", body = ErrorBody),
+        (status = 413, description = "The body is larger than 2,337 KiB: `payload_too_large`.", body = ErrorBody),
+        (status = 415, description = "The body is not declared as `application/json`: `invalid_body`.", body = ErrorBody),
+        (status = 422, description = "Items have a plaintext `value` field (`plaintext_value`), or the import is empty, has more than 50 items, or has invalid or repeated items (`invalid_import`). `items` names each item.", body = ErrorBody),
+        (status = 429, description = "Too many changes by this member in a short time: `rate_limited`.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds until the next change is accepted."))),
+        (status = 500, description = "The server failed: `internal`. Its log has the details.", body = ErrorBody),
+        (status = 503, description = "The request took longer than the server's request timeout: `internal`.", body = ErrorBody),
+    ),
+    security(("member_token" = []), ("session_cookie" = [])),
+)]
 #[tracing::instrument(skip_all)]
 pub(super) async fn import_secrets(
     State(state): State<AppState>,

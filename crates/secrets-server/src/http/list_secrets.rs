@@ -8,8 +8,26 @@ use secrets_core::MAX_SECRETS_PER_COMPANY;
 
 use super::auth::{authorize, Authenticated};
 use super::{run_blocking, AppError, AppState};
+use secrets_core::api::paths::SECRETS_ROUTE;
+use secrets_core::api::ErrorBody;
 
 /// Returns the metadata of the company's secrets, sorted by key.
+#[utoipa::path(
+    get,
+    path = SECRETS_ROUTE,
+    tag = "secrets",
+    params(
+        ("company" = String, Path, description = "The company's ID: 1 to 63 characters of a-z, 0-9 and hyphens, starting with a letter or digit.", pattern = "^[a-z0-9][a-z0-9-]{0,62}$", example = "acme"),
+    ),
+    responses(
+        (status = 200, description = "The company's secrets, sorted by key, without values.", body = SecretList),
+        (status = 401, description = "No valid member API token or session: `unauthorized`.", body = ErrorBody),
+        (status = 404, description = "No company with this ID that the member may manage: `not_found`.", body = ErrorBody),
+        (status = 500, description = "The server failed: `internal`. Its log has the details.", body = ErrorBody),
+        (status = 503, description = "The request took longer than the server's request timeout: `internal`.", body = ErrorBody),
+    ),
+    security(("member_token" = []), ("session_cookie" = [])),
+)]
 pub(super) async fn list_secrets(
     State(state): State<AppState>,
     Authenticated(member): Authenticated,

@@ -20,6 +20,7 @@ mod json_body;
 mod list_secrets;
 mod login;
 mod login_pages;
+mod openapi;
 mod public_key;
 mod rate_limit;
 mod same_origin;
@@ -45,13 +46,9 @@ use axum::http::header::CACHE_CONTROL;
 use axum::http::HeaderValue;
 use axum::middleware;
 use axum::response::Response;
-use axum::routing::{any, delete, get, post};
-use axum::Router;
-use secrets_core::api::paths::{
-    ACTIVITY_ROUTE, HEALTHZ_ROUTE, IMPORT_ROUTE, LOGIN_ROUTE, PUBLIC_KEY_ROUTE, READYZ_ROUTE,
-    SECRETS_ROUTE, SECRET_ROUTE, SESSION_ROUTE, TASKS_ROUTE, TASK_CATALOG_ROUTE, TASK_FINISH_ROUTE,
-    TASK_SECRETS_ROUTE,
-};
+use axum::routing::{any, get};
+use axum::{Extension, Router};
+use secrets_core::api::paths::LOGIN_ROUTE;
 use tower::Layer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -156,43 +153,29 @@ pub fn app(state: AppState) -> Router {
     let spa_files = middleware::from_fn(spa::allow_inline_scripts).layer(spa_files);
     let spa_files = middleware::from_fn(spa::revalidate_unhashed_files).layer(spa_files);
 
+    // Every response of the API, login and health routes is `no-store`,
+    // unless its handler set another policy, as the OpenAPI document does.
     let no_store =
-        SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        SetResponseHeaderLayer::if_not_present(CACHE_CONTROL, HeaderValue::from_static("no-store"));
 
-    let api = Router::new()
-        .route(
-            SECRETS_ROUTE,
-            get(list_secrets::list_secrets).post(create_secret::create_secret),
-        )
-        .route(IMPORT_ROUTE, post(import_secrets::import_secrets))
-        .route(
-            SECRET_ROUTE,
-            delete(delete_secret::delete_secret).patch(update_secret::update_secret),
-        )
-        .route(ACTIVITY_ROUTE, get(activity::list_activity))
-        .route(PUBLIC_KEY_ROUTE, get(public_key::public_key))
-        .route(TASKS_ROUTE, post(start_task::start_task))
-        .route(TASK_SECRETS_ROUTE, get(task_secrets::task_secrets))
-        .route(TASK_CATALOG_ROUTE, get(task_catalog::task_catalog))
-        .route(TASK_FINISH_ROUTE, post(finish_task::finish_task))
-        .route(SESSION_ROUTE, delete(session::end_session))
+    // The API routes and the health checks, from the same list as the
+    // OpenAPI document.
+    let (documented, document) = openapi::documented_routes().split_for_parts();
+    let api = documented
+        .layer(Extension(openapi::Document::new(&document)))
         .route("/api", any(error::api_not_found))
         .route("/api/{*rest}", any(error::api_not_found))
         .method_not_allowed_fallback(error::method_not_allowed);
 
+    // An HTML form, outside the document.
     let login = Router::new().route(
         LOGIN_ROUTE,
         get(login::show_login_page).post(login::sign_in),
     );
 
-    let health = Router::new()
-        .route(HEALTHZ_ROUTE, get(health::healthz))
-        .route(READYZ_ROUTE, get(health::readyz));
-
     Router::new()
         .merge(api)
         .merge(login)
-        .merge(health)
         .layer(no_store)
         .fallback_service(spa_files)
         .layer(middleware::from_fn_with_state(
