@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every test: lints, the shared crate and
-# server tests (native), the SPA's wasm tests in headless Chromium and
-# Firefox, and the end-to-end tests against the real server serving the
-# release build.
+# server tests (native), a short run of each fuzz target, the SPA's wasm
+# tests in headless Chromium and Firefox, and the end-to-end tests against
+# the real server serving the release build.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$root"
@@ -18,6 +18,9 @@ cargo clippy --target wasm32-unknown-unknown -p secrets-section -p secrets-core 
 
 step "Shared crate, server and client tests"
 cargo test -p secrets-core -p secrets-server -p secrets-client
+
+step "Fuzz targets, 40 seconds each from the seed corpus"
+scripts/fuzz.sh smoke
 
 # wasm-bindgen-test-runner (0.2.130) drives the browser whose driver
 # variable is set, and prefers GECKODRIVER when both are, so each run unsets
