@@ -29,6 +29,9 @@ geckodriver_version=0.37.1
 # scripts/schemathesis.sh passes its configuration file in this version's
 # format.
 schemathesis_version=4.32.5
+# scripts/fuzz.sh builds with this cargo-fuzz on stable Rust, through its
+# --sanitizer none mode.
+cargo_fuzz_version=0.13.2
 wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$root/Cargo.lock")
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -47,6 +50,8 @@ if [[ $with_tests -eq 1 ]]; then
   # The server tests run a second time on a throwaway PostgreSQL cluster.
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_packages+=(postgresql)
   python3 -c 'import ensurepip, venv' 2>/dev/null || apt_packages+=(python3-venv)
+  # libfuzzer-sys compiles libFuzzer, which is C++, for the fuzz targets.
+  command -v c++ >/dev/null || apt_packages+=(g++)
 fi
 if [[ ${#apt_packages[@]} -gt 0 ]]; then
   log "Installing Debian packages: ${apt_packages[*]}"
@@ -69,6 +74,13 @@ fi
 if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wasm_bindgen_version" ]]; then
   log "Installing wasm-bindgen-cli $wasm_bindgen_version"
   cargo install --force "wasm-bindgen-cli@$wasm_bindgen_version"
+fi
+
+# cargo-fuzz builds and runs the fuzz targets of scripts/fuzz.sh.
+if [[ $with_tests -eq 1 ]] &&
+  [[ "$(cargo fuzz --version 2>/dev/null | awk 'NR == 1')" != "cargo-fuzz $cargo_fuzz_version" ]]; then
+  log "Installing cargo-fuzz $cargo_fuzz_version"
+  cargo install --locked "cargo-fuzz@$cargo_fuzz_version"
 fi
 
 # Debian has no geckodriver package, so it is built from crates.io.

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every test: lints, the shared crate and
-# server tests (native), schemathesis against the server's OpenAPI
-# document, the SPA's wasm tests in headless Chromium and Firefox, and the
-# end-to-end tests against the real server serving the release build.
+# server tests (native) on SQLite and PostgreSQL, schemathesis against the
+# server's OpenAPI document, a short run of each fuzz target, the SPA's wasm
+# tests in headless Chromium and Firefox, and the end-to-end tests against
+# the real server serving the release build.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$root"
@@ -34,6 +35,9 @@ step "API against its OpenAPI document (schemathesis)"
 SECRETS_SERVER_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/secrets-server" \
   SECRETS_CLIENT_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/secrets" \
   scripts/schemathesis.sh
+
+step "Fuzz targets, 40 seconds each from the seed corpus"
+scripts/fuzz.sh smoke
 
 # wasm-bindgen-test-runner (0.2.130) drives the browser whose driver
 # variable is set, and prefers GECKODRIVER when both are, so each run unsets
