@@ -19,6 +19,7 @@ use secrets_core::CompanyId;
 use crate::crypto::{MasterKey, MasterKeySource, MASTER_KEY_ENV};
 use crate::store::{
     create_data_dir, postgres_is_installed, ConglomerateId, MemberName, Store, DATABASE_FILE,
+    DEFAULT_MAX_CONNECTIONS,
 };
 
 /// REST backend of the Secrets section.
@@ -166,6 +167,10 @@ struct StorageArgs {
     /// list.
     #[arg(long, env = DATABASE_URL_ENV, hide_env_values = true)]
     database_url: Option<String>,
+    /// Maximum number of PostgreSQL connections this process opens. A
+    /// request that finds all in use waits up to 10 seconds for one.
+    #[arg(long, default_value_t = DEFAULT_MAX_CONNECTIONS, value_parser = clap::value_parser!(u16).range(1..))]
+    database_connections: u16,
 }
 
 /// Environment variable that gives the PostgreSQL database URL.
@@ -235,7 +240,7 @@ fn open_store(storage: &StorageArgs) -> anyhow::Result<Store> {
     match &storage.database_url {
         None => Store::open(data_dir, master_key)
             .with_context(|| format!("failed to open the data directory {}", data_dir.display())),
-        Some(url) => Store::open_postgres(url, data_dir, master_key)
+        Some(url) => Store::open_postgres(url, storage.database_connections, data_dir, master_key)
             .context("failed to open the PostgreSQL database of --database-url"),
     }
 }

@@ -56,6 +56,7 @@ pub(super) fn run(args: RotateMasterKeyArgs) -> anyhow::Result<()> {
     let storage = StorageArgs {
         data_dir: args.data_dir.clone(),
         database_url: args.database_url.clone(),
+        database_connections: 1,
     };
     if !storage.is_installed()? {
         match &storage.database_url {
@@ -83,7 +84,7 @@ pub(super) fn run(args: RotateMasterKeyArgs) -> anyhow::Result<()> {
     let store = match &storage.database_url {
         None => Store::open(data_dir, current_key)
             .with_context(|| format!("failed to open the data directory {}", data_dir.display()))?,
-        Some(url) => Store::open_postgres(url, data_dir, current_key)
+        Some(url) => Store::open_postgres(url, 1, data_dir, current_key)
             .context("failed to open the PostgreSQL database of --database-url")?,
     };
 

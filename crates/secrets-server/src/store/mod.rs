@@ -53,7 +53,7 @@ pub use credentials::{
 };
 pub use members::{Member, MemberName, MemberNameError, RemovedMember};
 pub use organization::{ConglomerateId, ConglomerateIdError};
-pub use postgres::is_installed as postgres_is_installed;
+pub use postgres::{is_installed as postgres_is_installed, DEFAULT_MAX_CONNECTIONS};
 pub use rotate_master_key::MasterKeyRotation;
 pub use runners::{RevokedRunner, Runner, RunnerInfo, RunnerName, RunnerNameError};
 pub use sql::DatabaseError;
@@ -84,7 +84,7 @@ enum Database {
         writer: Mutex<rusqlite::Connection>,
     },
     /// A PostgreSQL database.
-    Postgres(PostgresPool),
+    Postgres(Box<PostgresPool>),
 }
 
 impl Database {
@@ -308,6 +308,13 @@ pub enum StoreError {
     /// The database failed.
     #[error("database error")]
     Database(#[from] DatabaseError),
+    /// Every connection of the PostgreSQL pool stayed in use for the
+    /// pool's wait time.
+    #[error("all {max_connections} database connections stayed in use for 10 seconds; raise --database-connections or PostgreSQL's capacity")]
+    PoolTimeout {
+        /// The pool's size.
+        max_connections: usize,
+    },
     /// The `--database-url` cannot be parsed. The parse error is left out,
     /// because it can quote the URL and so its password.
     #[error("the database URL is invalid; give a URL such as postgres://USER@HOST:5432/DATABASE")]
@@ -363,11 +370,12 @@ impl Store {
     /// directory holds only the master key file, if the key comes from one.
     pub fn open_postgres(
         url: &str,
+        max_connections: u16,
         data_dir: &Path,
         master_key: MasterKey,
     ) -> Result<Self, StoreError> {
         create_data_dir(data_dir)?;
-        let database = Database::Postgres(PostgresPool::open(url)?);
+        let database = Database::Postgres(Box::new(PostgresPool::open(url, max_connections)?));
         Self::with_database(database, data_dir, master_key)
     }
 

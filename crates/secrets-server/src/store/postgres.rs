@@ -9,8 +9,9 @@
 //! same data. Reads take no lock and run beside a writer.
 
 use std::cell::RefCell;
-use std::sync::{Mutex, PoisonError};
-use std::time::Duration;
+use std::ops::{Deref, DerefMut};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use super::sql::{Connection, PostgresClient};
 use super::StoreError;
@@ -18,9 +19,12 @@ use super::StoreError;
 /// How long opening a connection may take before it fails.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Maximum number of idle connections the pool keeps. More connections
-/// open when more requests run at once, and close after use.
-const MAX_IDLE_CONNECTIONS: usize = 16;
+/// How long an operation waits for a connection when all of the pool's
+/// connections are in use, before it fails.
+const POOL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Default maximum number of connections one process opens.
+pub const DEFAULT_MAX_CONNECTIONS: u16 = 32;
 
 /// Migrations of the PostgreSQL schema. Version 1 is the schema that
 /// SQLite reached with its fourth migration, with `BIGINT` for integers,
@@ -151,10 +155,65 @@ CREATE TABLE task_secrets (
 /// database at the same time: "secrets" in ASCII.
 const MIGRATION_LOCK: i64 = 0x0073_6563_7265_7473;
 
-/// A pool of connections to one PostgreSQL database.
+/// A pool of at most `max_connections` connections to one PostgreSQL
+/// database. Connections open on demand and stay open for reuse.
 pub struct PostgresPool {
     config: postgres::Config,
-    idle: Mutex<Vec<PostgresClient>>,
+    max_connections: usize,
+    state: Mutex<PoolState>,
+    /// Notified when a connection returns to the pool or closes.
+    returned: Condvar,
+}
+
+/// The pool's idle connections, and the number of open ones, idle or in
+/// use.
+struct PoolState {
+    idle: Vec<PostgresClient>,
+    open: usize,
+}
+
+/// A connection taken from the pool. Dropping it without
+/// [`Lease::release`] closes the connection, which rolls back any
+/// transaction left open on it, and frees its place in the pool.
+struct Lease<'p> {
+    pool: &'p PostgresPool,
+    leased: Option<PostgresClient>,
+}
+
+impl Lease<'_> {
+    /// Returns the connection to the pool for reuse.
+    fn release(mut self) {
+        if let Some(client) = self.leased.take() {
+            self.pool.put_back(client);
+        }
+    }
+}
+
+impl Deref for Lease<'_> {
+    type Target = PostgresClient;
+
+    fn deref(&self) -> &PostgresClient {
+        self.leased
+            .as_ref()
+            .expect("a lease holds its client until dropped")
+    }
+}
+
+impl DerefMut for Lease<'_> {
+    fn deref_mut(&mut self) -> &mut PostgresClient {
+        self.leased
+            .as_mut()
+            .expect("a lease holds its client until dropped")
+    }
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        if let Some(client) = self.leased.take() {
+            drop(client);
+            self.pool.forget_one();
+        }
+    }
 }
 
 impl std::fmt::Debug for PostgresPool {
@@ -164,55 +223,99 @@ impl std::fmt::Debug for PostgresPool {
         formatter
             .debug_struct("PostgresPool")
             .field("dbname", &self.config.get_dbname())
+            .field("max_connections", &self.max_connections)
             .finish_non_exhaustive()
     }
 }
 
 impl PostgresPool {
     /// Parses `url`, connects once to check it, and migrates the schema.
-    pub fn open(url: &str) -> Result<Self, StoreError> {
+    /// The pool opens at most `max_connections` connections (at least 1).
+    pub fn open(url: &str, max_connections: u16) -> Result<Self, StoreError> {
         let mut config: postgres::Config =
             url.parse().map_err(|_| StoreError::InvalidDatabaseUrl)?;
         config.connect_timeout(CONNECT_TIMEOUT);
         config.application_name("secrets-server");
         let pool = Self {
             config,
-            idle: Mutex::new(Vec::new()),
+            max_connections: usize::from(max_connections.max(1)),
+            state: Mutex::new(PoolState {
+                idle: Vec::new(),
+                open: 0,
+            }),
+            returned: Condvar::new(),
         };
         outside_async_runtime(|| {
-            let mut client = pool.connect()?;
+            let mut client = pool.take()?;
             migrate(&mut client)?;
-            pool.release(client);
+            client.release();
             Ok::<_, StoreError>(())
         })?;
         Ok(pool)
     }
 
-    fn connect(&self) -> Result<PostgresClient, StoreError> {
-        let client = self.config.connect(postgres::NoTls)?;
-        Ok(PostgresClient::new(client))
+    fn lock_state(&self) -> MutexGuard<'_, PoolState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn take(&self) -> Result<PostgresClient, StoreError> {
-        let idle = self
-            .idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop();
-        match idle {
-            Some(client) if !client.client.is_closed() => Ok(client),
-            _ => self.connect(),
+    /// Takes an idle connection, or opens one while fewer than
+    /// `max_connections` are open, or else waits up to [`POOL_TIMEOUT`]
+    /// for one to return.
+    fn take(&self) -> Result<Lease<'_>, StoreError> {
+        let deadline = Instant::now() + POOL_TIMEOUT;
+        let mut state = self.lock_state();
+        loop {
+            while let Some(client) = state.idle.pop() {
+                if client.client.is_closed() {
+                    state.open -= 1;
+                    continue;
+                }
+                return Ok(Lease {
+                    pool: self,
+                    leased: Some(client),
+                });
+            }
+            if state.open < self.max_connections {
+                state.open += 1;
+                drop(state);
+                return match self.config.connect(postgres::NoTls) {
+                    Ok(client) => Ok(Lease {
+                        pool: self,
+                        leased: Some(PostgresClient::new(client)),
+                    }),
+                    Err(error) => {
+                        self.forget_one();
+                        Err(error.into())
+                    }
+                };
+            }
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(StoreError::PoolTimeout {
+                    max_connections: self.max_connections,
+                });
+            }
+            state = self
+                .returned
+                .wait_timeout(state, remaining)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
         }
     }
 
-    fn release(&self, client: PostgresClient) {
+    fn put_back(&self, client: PostgresClient) {
         if client.client.is_closed() {
+            self.forget_one();
             return;
         }
-        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        if idle.len() < MAX_IDLE_CONNECTIONS {
-            idle.push(client);
-        }
+        self.lock_state().idle.push(client);
+        self.returned.notify_one();
+    }
+
+    /// Frees the place of a connection that closed.
+    fn forget_one(&self) {
+        self.lock_state().open -= 1;
+        self.returned.notify_one();
     }
 
     /// Runs `operation` on a connection outside a transaction.
@@ -228,8 +331,8 @@ impl PostgresPool {
         operation: impl FnOnce(&Connection<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut client = self.take()?;
-        let result = operation(&Connection::Postgres(RefCell::new(&mut client)));
-        self.release(client);
+        let result = operation(&Connection::Postgres(RefCell::new(&mut *client)));
+        client.release();
         result
     }
 
@@ -252,14 +355,14 @@ impl PostgresPool {
         client
             .client
             .batch_execute("BEGIN; SELECT id FROM write_lock FOR UPDATE")?;
-        let result = operation(&Connection::Postgres(RefCell::new(&mut client)));
+        let result = operation(&Connection::Postgres(RefCell::new(&mut *client)));
         let finished = match result {
             Ok(value) => client.client.batch_execute("COMMIT").map(|()| Ok(value)),
             Err(error) => client.client.batch_execute("ROLLBACK").map(|()| Err(error)),
         };
         match finished {
             Ok(result) => {
-                self.release(client);
+                client.release();
                 result
             }
             // The connection is in an unknown state, so it is not reused.
@@ -272,7 +375,8 @@ impl PostgresPool {
 impl Drop for PostgresPool {
     fn drop(&mut self) {
         // Closing a client blocks on its runtime too.
-        let idle = std::mem::take(self.idle.get_mut().unwrap_or_else(PoisonError::into_inner));
+        let state = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let idle = std::mem::take(&mut state.idle);
         outside_async_runtime(move || drop(idle));
     }
 }

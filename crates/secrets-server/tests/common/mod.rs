@@ -26,7 +26,9 @@ use secrets_core::api::{
 use secrets_core::sealed::SealingKey;
 use secrets_core::{CompanyId, SecretValue};
 use secrets_server::crypto::MasterKey;
-use secrets_server::store::{CredentialKind, Member, MemberName, RunnerName, Store};
+use secrets_server::store::{
+    CredentialKind, Member, MemberName, RunnerName, Store, DEFAULT_MAX_CONNECTIONS,
+};
 use secrets_server::{serve, AppState, Timeouts, WriteRateLimit};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -97,7 +99,8 @@ fn outside_async_runtime<T: Send>(operation: impl FnOnce() -> T + Send) -> T {
 /// database when the tests run on PostgreSQL.
 pub fn open_store(data_dir: &Path, master_key: MasterKey) -> Store {
     match postgres_url(data_dir) {
-        Some(url) => Store::open_postgres(&url, data_dir, master_key).expect("open store"),
+        Some(url) => Store::open_postgres(&url, DEFAULT_MAX_CONNECTIONS, data_dir, master_key)
+            .expect("open store"),
         None => Store::open(data_dir, master_key).expect("open store"),
     }
 }
@@ -109,7 +112,7 @@ pub fn try_open_store(
     master_key: MasterKey,
 ) -> Result<Store, secrets_server::store::StoreError> {
     match postgres_url(data_dir) {
-        Some(url) => Store::open_postgres(&url, data_dir, master_key),
+        Some(url) => Store::open_postgres(&url, DEFAULT_MAX_CONNECTIONS, data_dir, master_key),
         None => Store::open(data_dir, master_key),
     }
 }

@@ -1,0 +1,83 @@
+//! The PostgreSQL connection pool stays within `--database-connections`
+//! under a burst of parallel requests. Runs only when the tests run on
+//! PostgreSQL (`SECRETS_TEST_DATABASE_URL`); SQLite has no pool.
+
+mod common;
+
+use common::{add_member, on_postgres, postgres_url, Binary};
+use futures::future::join_all;
+
+/// Returns the number of connections that servers hold open to the
+/// database of `url`.
+fn server_connections(url: &str) -> i64 {
+    let url = url.to_owned();
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+        client
+            .query_one(
+                "SELECT COUNT(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND application_name = 'secrets-server'",
+                &[],
+            )
+            .expect("count connections")
+            .get(0)
+    })
+    .join()
+    .expect("count thread")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pool_stays_within_connection_limit() {
+    if !on_postgres() {
+        println!("skipped: the tests run on SQLite, which has no connection pool");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().join("data");
+    let token = add_member(&data_dir, "acme", "owner", &[]);
+    let url = postgres_url(&data_dir).expect("a PostgreSQL database");
+    let (_server, base_url) = Binary::serve_with_args(
+        &data_dir,
+        &dir.path().join("dist"),
+        &["--database-connections", "2"],
+        &[],
+    );
+
+    let client = reqwest::Client::new();
+    let requests = (0..60).map(|_| {
+        client
+            .get(format!("{base_url}/api/v1/companies/acme/secrets"))
+            .bearer_auth(&token)
+            .send()
+    });
+    let statuses: Vec<u16> = join_all(requests)
+        .await
+        .into_iter()
+        .map(|response| response.expect("response").status().as_u16())
+        .collect();
+
+    assert!(statuses.iter().all(|status| *status == 200), "{statuses:?}");
+    let open = server_connections(&url);
+    assert!(open >= 1, "the server holds no connection");
+    assert!(open <= 2, "the server holds {open} connections");
+}
+
+#[test]
+fn database_connections_zero_rejected() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().join("data");
+    let args = [
+        "serve",
+        "--data-dir",
+        data_dir.to_str().expect("UTF-8 path"),
+        "--database-connections",
+        "0",
+    ];
+    let mut process = Binary::spawn(&args, &[]);
+    assert_eq!(process.wait(), Some(2), "{}", process.stderr());
+    assert!(
+        process.stderr().contains("--database-connections"),
+        "{}",
+        process.stderr()
+    );
+}
