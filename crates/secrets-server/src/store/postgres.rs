@@ -382,10 +382,10 @@ impl Drop for PostgresPool {
 }
 
 /// Runs `operation` on a thread outside any tokio runtime. The `postgres`
-/// crate's blocking client runs its own runtime, which tokio refuses to
-/// start on a thread that drives asynchronous tasks, and any thread that
-/// knows a runtime may be one. So inside a runtime, `operation` runs on a
-/// new scoped thread, which costs a thread start per store operation.
+/// crate's blocking client runs its own runtime, which tokio rejects on a
+/// thread that drives asynchronous tasks, and any thread inside a
+/// runtime's context may be one. So inside a runtime, `operation` runs on
+/// a new scoped thread, which costs a thread start per store operation.
 fn outside_async_runtime<T: Send>(operation: impl FnOnce() -> T + Send) -> T {
     if tokio::runtime::Handle::try_current().is_err() {
         return operation();
@@ -428,7 +428,7 @@ fn migrate(client: &mut PostgresClient) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Returns `true` when the PostgreSQL database at `url` holds an
+/// Returns `true` when the PostgreSQL database at `url` contains an
 /// installation: its schema and the master key check exist.
 pub fn is_installed(url: &str) -> Result<bool, StoreError> {
     let mut config: postgres::Config = url.parse().map_err(|_| StoreError::InvalidDatabaseUrl)?;
