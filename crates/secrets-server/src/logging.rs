@@ -44,6 +44,9 @@ fn dependency_caps() -> Targets {
         .with_target("hyper", LevelFilter::INFO)
         .with_target("hyper_util", LevelFilter::INFO)
         .with_target("h2", LevelFilter::INFO)
+        // tokio-postgres logs every statement's parameters at the debug
+        // level: sealed values, wrapped keys and token hashes.
+        .with_target("tokio_postgres", LevelFilter::INFO)
         // axum traces each rejection with its full message, and serde's
         // messages can quote the body.
         .with_target("axum::rejection", LevelFilter::OFF)

@@ -7,14 +7,16 @@
 
 mod common;
 
+use base64::Engine;
 use common::{
-    add_member, issue_runner, login_link_from, seal, seal_bytes, sealed_request, session_cookie,
-    sign_in, Binary,
+    add_member, fetch_sealing_key, issue_runner, login_link_from, seal, seal_bytes, sealed_request,
+    session_cookie, sign_in, Binary,
 };
 use reqwest::header::HeaderMap;
 use secrets_core::api::{PublicKeyResponse, StartedTask};
 use secrets_core::sealed::SealingKey;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 const CANARY: &str = "CANARY-7f3a9c1e-leak-check";
 
@@ -412,4 +414,57 @@ async fn canary_value_never_leaks() {
         })
         .expect("count");
     assert_eq!(events, 0);
+}
+
+/// The PostgreSQL driver logs every statement's parameters at the debug
+/// level, so at `RUST_LOG=trace` a server on PostgreSQL would log sealed
+/// values and the hashes of the tokens it looks up. On SQLite no driver
+/// logs parameters, so there this test checks only the server's own logs.
+#[tokio::test]
+async fn log_omits_statement_parameters() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().join("data");
+    let token = add_member(&data_dir, "acme", "owner", &[]);
+    let (mut server, base_url) = Binary::serve(
+        &data_dir,
+        &dir.path().join("dist"),
+        &[("RUST_LOG", "trace")],
+    );
+    let client = reqwest::Client::new();
+
+    let sealing_key = fetch_sealing_key(&client, &base_url, "acme", &token).await;
+    let body = sealed_request(&sealing_key, "CANARY_KEY", CANARY);
+    let response = client
+        .post(format!("{base_url}/api/v1/companies/acme/secrets"))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 201);
+
+    assert_eq!(server.terminate(), Some(0));
+    let logs = server.stderr();
+    assert!(
+        logs.contains("request finished"),
+        "the trace-level logs were not captured:\n{logs}"
+    );
+
+    // The token is looked up by its hash, and the sealed value is stored,
+    // so both were parameters of a statement.
+    let token_hash = hex::encode(Sha256::digest(token.as_bytes()));
+    assert!(
+        !logs.contains(&token_hash),
+        "the logs contain the token's hash:\n{logs}"
+    );
+    let sealed_value = base64::engine::general_purpose::STANDARD
+        .decode(body["sealed_value"].as_str().expect("sealed value"))
+        .expect("base64");
+    // The driver prints bytes as Rust's `Debug` prints a byte slice.
+    let printed = format!("{:?}", &sealed_value[..16]);
+    let printed_start = printed.trim_end_matches(']');
+    assert!(
+        !logs.contains(printed_start),
+        "the logs contain the sealed value's bytes:\n{logs}"
+    );
 }
