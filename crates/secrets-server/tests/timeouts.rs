@@ -4,9 +4,12 @@
 
 mod common;
 
+use std::path::Path;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{raw_request, TestServer};
+use common::{open_store, postgres_url, raw_request, test_master_key, TestServer};
+use secrets_server::store::{ConglomerateId, DATABASE_FILE};
 use secrets_server::Timeouts;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -140,4 +143,65 @@ async fn request_time_limit_503() {
         "The server did not finish the request in time. Try again; if it keeps failing, check the server log.",
         "{body}"
     );
+}
+
+/// A connection outside the store that holds the store's write lock until
+/// it is dropped.
+enum WriteLockHolder {
+    Sqlite(rusqlite::Connection),
+    Postgres(postgres::Client),
+}
+
+impl WriteLockHolder {
+    /// Takes the write lock of the store in `data_dir` as the store's own
+    /// write transactions take it.
+    fn take(data_dir: &Path) -> Self {
+        match postgres_url(data_dir) {
+            Some(url) => {
+                let mut client = postgres::Client::connect(&url, postgres::NoTls)
+                    .expect("connect to PostgreSQL");
+                client
+                    .batch_execute("BEGIN; SELECT id FROM write_lock FOR UPDATE")
+                    .expect("take the write lock");
+                Self::Postgres(client)
+            }
+            None => {
+                let connection = rusqlite::Connection::open(data_dir.join(DATABASE_FILE))
+                    .expect("open database");
+                connection
+                    .execute_batch("BEGIN IMMEDIATE")
+                    .expect("take the write lock");
+                Self::Sqlite(connection)
+            }
+        }
+    }
+}
+
+/// A write waits at most the store's lock timeout of 10 seconds for a
+/// writer in another process, on SQLite and on PostgreSQL, and then fails.
+#[test]
+fn write_lock_wait_times_out() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let store = open_store(dir.path(), test_master_key());
+    let holder = WriteLockHolder::take(dir.path());
+
+    let (sender, receiver) = mpsc::channel();
+    let started = Instant::now();
+    std::thread::spawn(move || {
+        let conglomerate = ConglomerateId::parse("blocked").expect("valid ID");
+        let result = store.create_conglomerate(&conglomerate);
+        let _ = sender.send(result.map_err(|error| error.to_string()));
+    });
+    let outcome = receiver.recv_timeout(Duration::from_secs(30));
+    let waited = started.elapsed();
+    drop(holder);
+
+    let Ok(result) = outcome else {
+        panic!("the write still waited for the lock after {waited:?}");
+    };
+    assert!(
+        result.is_err(),
+        "the write succeeded while the lock was held"
+    );
+    assert!(waited >= Duration::from_secs(9), "{waited:?}");
 }

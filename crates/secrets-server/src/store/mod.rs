@@ -63,7 +63,8 @@ pub use tasks::{HandedOver, NewTask};
 pub const DATABASE_FILE: &str = "secrets.db";
 
 /// How long a connection waits for another connection's write lock before
-/// it fails with "database is locked".
+/// it fails: SQLite's busy timeout ("database is locked") and PostgreSQL's
+/// lock timeout in write transactions.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The database, its master key and the cache of unwrapped data keys.

@@ -14,7 +14,7 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::sql::{Connection, PostgresClient};
-use super::StoreError;
+use super::{StoreError, BUSY_TIMEOUT};
 
 /// How long opening a connection may take before it fails.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -352,9 +352,13 @@ impl PostgresPool {
         let mut client = self.take()?;
         // If `operation` panics, `client` is dropped without `release`, so
         // the connection closes and PostgreSQL rolls the transaction back.
-        client
-            .client
-            .batch_execute("BEGIN; SELECT id FROM write_lock FOR UPDATE")?;
+        // The lock timeout bounds the wait for another writer, as SQLite's
+        // busy timeout does. Without it a write waits as long as another
+        // process holds the lock.
+        client.client.batch_execute(&format!(
+            "BEGIN; SET LOCAL lock_timeout = {}; SELECT id FROM write_lock FOR UPDATE",
+            BUSY_TIMEOUT.as_millis()
+        ))?;
         let result = operation(&Connection::Postgres(RefCell::new(&mut *client)));
         let finished = match result {
             Ok(value) => client.client.batch_execute("COMMIT").map(|()| Ok(value)),
