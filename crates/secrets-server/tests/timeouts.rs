@@ -148,8 +148,8 @@ async fn request_time_limit_503() {
 /// A connection outside the store that holds the store's write lock until
 /// it is dropped.
 enum WriteLockHolder {
-    Sqlite(rusqlite::Connection),
-    Postgres(postgres::Client),
+    Sqlite { _connection: rusqlite::Connection },
+    Postgres { _client: postgres::Client },
 }
 
 impl WriteLockHolder {
@@ -163,7 +163,7 @@ impl WriteLockHolder {
                 client
                     .batch_execute("BEGIN; SELECT id FROM write_lock FOR UPDATE")
                     .expect("take the write lock");
-                Self::Postgres(client)
+                Self::Postgres { _client: client }
             }
             None => {
                 let connection = rusqlite::Connection::open(data_dir.join(DATABASE_FILE))
@@ -171,7 +171,9 @@ impl WriteLockHolder {
                 connection
                     .execute_batch("BEGIN IMMEDIATE")
                     .expect("take the write lock");
-                Self::Sqlite(connection)
+                Self::Sqlite {
+                    _connection: connection,
+                }
             }
         }
     }
