@@ -4,26 +4,41 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::{add_member, on_postgres, postgres_url, Binary};
 use futures::future::join_all;
+
+/// Runs `sql`, which returns one integer, on the database of `url`, from
+/// a thread outside the test's tokio runtime.
+fn query_integer(url: &str, sql: &'static str) -> i64 {
+    let url = url.to_owned();
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+        client.query_one(sql, &[]).expect(sql).get(0)
+    })
+    .join()
+    .expect("query thread")
+}
 
 /// Returns the number of connections that servers hold open to the
 /// database of `url`.
 fn server_connections(url: &str) -> i64 {
-    let url = url.to_owned();
-    std::thread::spawn(move || {
-        let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
-        client
-            .query_one(
-                "SELECT COUNT(*) FROM pg_stat_activity
-                 WHERE datname = current_database() AND application_name = 'secrets-server'",
-                &[],
-            )
-            .expect("count connections")
-            .get(0)
-    })
-    .join()
-    .expect("count thread")
+    query_integer(
+        url,
+        "SELECT COUNT(*) FROM pg_stat_activity
+         WHERE datname = current_database() AND application_name = 'secrets-server'",
+    )
+}
+
+/// Ends every server connection to the database of `url`, as a restart of
+/// PostgreSQL does, and returns how many it ended.
+fn terminate_server_connections(url: &str) -> i64 {
+    query_integer(
+        url,
+        "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity
+         WHERE datname = current_database() AND application_name = 'secrets-server'",
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -60,6 +75,43 @@ async fn pool_stays_within_connection_limit() {
     let open = server_connections(&url);
     assert!(open >= 1, "the server holds no connection");
     assert!(open <= 2, "the server holds {open} connections");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pool_replaces_connections_closed_while_idle() {
+    if !on_postgres() {
+        println!("skipped: the tests run on SQLite, which has no connection pool");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().join("data");
+    let token = add_member(&data_dir, "acme", "owner", &[]);
+    let url = postgres_url(&data_dir).expect("a PostgreSQL database");
+    let (_server, base_url) = Binary::serve(&data_dir, &dir.path().join("dist"), &[]);
+    let client = reqwest::Client::new();
+    let list = || {
+        client
+            .get(format!("{base_url}/api/v1/companies/acme/secrets"))
+            .bearer_auth(&token)
+            .send()
+    };
+
+    // Fill the pool with several idle connections, then end them all.
+    let warm_up: Vec<_> = join_all((0..8).map(|_| list())).await;
+    assert!(warm_up
+        .into_iter()
+        .all(|response| response.expect("response").status() == 200));
+    let ended = terminate_server_connections(&url);
+    assert!(ended >= 1, "no server connection to end");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    for attempt in 0..10 {
+        let status = list().await.expect("response").status();
+        assert_eq!(
+            status, 200,
+            "request {attempt} after {ended} connections ended"
+        );
+    }
 }
 
 #[test]

@@ -23,6 +23,15 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// connections are in use, before it fails.
 const POOL_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long a connection may sit idle in the pool before it is checked
+/// with a round trip when taken. A connection that PostgreSQL closed while
+/// it was idle, as a database restart does, shows this only on its next
+/// use.
+const CHECK_AFTER_IDLE: Duration = Duration::from_secs(1);
+
+/// How long that check may take before the connection is dropped.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// Default maximum number of connections one process opens.
 pub const DEFAULT_MAX_CONNECTIONS: u16 = 32;
 
@@ -168,8 +177,14 @@ pub struct PostgresPool {
 /// The pool's idle connections, and the number of open ones, idle or in
 /// use.
 struct PoolState {
-    idle: Vec<PostgresClient>,
+    idle: Vec<IdleClient>,
     open: usize,
+}
+
+/// A connection in the pool and the time it was returned.
+struct IdleClient {
+    client: PostgresClient,
+    since: Instant,
 }
 
 /// A connection taken from the pool. Dropping it without
@@ -265,15 +280,21 @@ impl PostgresPool {
         let deadline = Instant::now() + POOL_TIMEOUT;
         let mut state = self.lock_state();
         loop {
-            while let Some(client) = state.idle.pop() {
-                if client.client.is_closed() {
-                    state.open -= 1;
-                    continue;
+            if let Some(IdleClient { mut client, since }) = state.idle.pop() {
+                drop(state);
+                let usable = !client.client.is_closed()
+                    && (since.elapsed() < CHECK_AFTER_IDLE
+                        || client.client.is_valid(CHECK_TIMEOUT).is_ok());
+                if usable {
+                    return Ok(Lease {
+                        pool: self,
+                        leased: Some(client),
+                    });
                 }
-                return Ok(Lease {
-                    pool: self,
-                    leased: Some(client),
-                });
+                drop(client);
+                self.forget_one();
+                state = self.lock_state();
+                continue;
             }
             if state.open < self.max_connections {
                 state.open += 1;
@@ -308,7 +329,10 @@ impl PostgresPool {
             self.forget_one();
             return;
         }
-        self.lock_state().idle.push(client);
+        self.lock_state().idle.push(IdleClient {
+            client,
+            since: Instant::now(),
+        });
         self.returned.notify_one();
     }
 
