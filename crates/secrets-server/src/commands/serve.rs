@@ -166,7 +166,7 @@ fn print_first_login_link(store: &Store, base_url: &str) -> anyhow::Result<()> {
     tracing::info!(company = %company, member_id = member.id, "created the first company and member");
 
     println!(
-        "The data directory was empty, so conglomerate `{}` with company `{company}` and member `{name}` were created.",
+        "The database had no company, so conglomerate `{}` with company `{company}` and member `{name}` were created.",
         member.conglomerate
     );
     println!(
