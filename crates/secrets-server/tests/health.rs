@@ -76,3 +76,25 @@ async fn health_routes_reject_other_methods() {
         assert_eq!(response.status(), 405, "{path}");
     }
 }
+
+/// The log line of a failed readiness check names the database's error,
+/// which the 503 response points to.
+#[tokio::test]
+async fn readyz_failure_log_names_cause() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().join("data");
+    let (server, base_url) = common::Binary::serve(&data_dir, &dir.path().join("dist"), &[]);
+    std::fs::remove_file(data_dir.join("secrets.db")).expect("remove the database");
+
+    let response = reqwest::get(format!("{base_url}/readyz"))
+        .await
+        .expect("response");
+    assert_eq!(response.status(), 503);
+
+    let stderr = server.stderr();
+    let line = stderr
+        .lines()
+        .find(|line| line.contains("readiness check failed"))
+        .unwrap_or_else(|| panic!("no readiness log line: {stderr}"));
+    assert!(line.contains("unable to open database file"), "{line}");
+}

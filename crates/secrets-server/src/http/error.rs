@@ -346,7 +346,7 @@ fn seconds_text(seconds: u64) -> String {
 }
 
 /// Formats an error and its sources on one line.
-fn display_chain(error: &dyn std::error::Error) -> String {
+pub(super) fn display_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

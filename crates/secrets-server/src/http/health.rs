@@ -11,6 +11,7 @@ use secrets_core::api::{ErrorBody, ErrorCode};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::error::display_chain;
 use super::{run_blocking, AppState};
 
 /// Message of a 503 from the readiness check.
@@ -56,7 +57,8 @@ pub(super) async fn readyz(State(state): State<AppState>) -> Response {
     match run_blocking(&state, |store| store.check_readable()).await {
         Ok(()) => Json(HealthStatus { status: "ready" }).into_response(),
         Err(error) => {
-            tracing::error!(%error, "readiness check failed: the database cannot be read");
+            let error = display_chain(&error);
+            tracing::error!(error, "readiness check failed: the database cannot be read");
             let body = ErrorBody::new(ErrorCode::NotReady, NOT_READY_MESSAGE);
             (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
         }
