@@ -207,7 +207,7 @@ pub enum StoreError {
     BrokenReferences(usize),
     /// The master key cannot decrypt the check value stored in the database.
     #[error(
-        "the master key does not match the one this data directory is encrypted with ({}); \
+        "the master key does not match the one the database is encrypted with ({}); \
          set SECRETS_MASTER_KEY to the original key, or restore the original master.key file in {data_dir} \
          (after `rotate-master-key`, the original key is the one that it installed)",
         expected.as_ref().map_or("key id unknown".to_owned(), |key_id| format!("key id {key_id}"))
