@@ -200,8 +200,9 @@ async fn crash_keeps_acknowledged_changes() {
                     "round {round}: deleted {key} came back"
                 );
             } else if acknowledged.delete_sent.contains(key) {
-                // The kill came before the delete's answer: the delete
-                // either happened or did not, and the secret is whole.
+                // The kill came before the delete's response, so the delete
+                // may or may not have happened. A secret still stored must
+                // be whole.
                 if let Some(stored) = values.get(key) {
                     assert_eq!(stored, value, "round {round}: {key}");
                 }

@@ -41,38 +41,61 @@ fn terminate_server_connections(url: &str) -> i64 {
     )
 }
 
+/// A server on its own PostgreSQL database, with the owner's token of
+/// company `acme`.
+struct PoolServer {
+    _dir: tempfile::TempDir,
+    _server: Binary,
+    base_url: String,
+    token: String,
+    database_url: String,
+    client: reqwest::Client,
+}
+
+impl PoolServer {
+    /// Starts `serve` with `extra_args` on a new data directory.
+    fn start(extra_args: &[&str]) -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let data_dir = dir.path().join("data");
+        let token = add_member(&data_dir, "acme", "owner", &[]);
+        let database_url = postgres_url(&data_dir).expect("a PostgreSQL database");
+        let (server, base_url) =
+            Binary::serve_with_args(&data_dir, &dir.path().join("dist"), extra_args, &[]);
+        Self {
+            _dir: dir,
+            _server: server,
+            base_url,
+            token,
+            database_url,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    /// Lists the secrets of `acme` and returns the status.
+    async fn list(&self) -> u16 {
+        self.client
+            .get(format!("{}/api/v1/companies/acme/secrets", self.base_url))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("response")
+            .status()
+            .as_u16()
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn pool_stays_within_connection_limit() {
     if !on_postgres() {
         println!("skipped: the tests run on SQLite, which has no connection pool");
         return;
     }
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let data_dir = dir.path().join("data");
-    let token = add_member(&data_dir, "acme", "owner", &[]);
-    let url = postgres_url(&data_dir).expect("a PostgreSQL database");
-    let (_server, base_url) = Binary::serve_with_args(
-        &data_dir,
-        &dir.path().join("dist"),
-        &["--database-connections", "2"],
-        &[],
-    );
+    let server = PoolServer::start(&["--database-connections", "2"]);
 
-    let client = reqwest::Client::new();
-    let requests = (0..60).map(|_| {
-        client
-            .get(format!("{base_url}/api/v1/companies/acme/secrets"))
-            .bearer_auth(&token)
-            .send()
-    });
-    let statuses: Vec<u16> = join_all(requests)
-        .await
-        .into_iter()
-        .map(|response| response.expect("response").status().as_u16())
-        .collect();
+    let statuses = join_all((0..60).map(|_| server.list())).await;
 
     assert!(statuses.iter().all(|status| *status == 200), "{statuses:?}");
-    let open = server_connections(&url);
+    let open = server_connections(&server.database_url);
     assert!(open >= 1, "the server holds no connection");
     assert!(open <= 2, "the server holds {open} connections");
 }
@@ -83,30 +106,17 @@ async fn pool_replaces_connections_closed_while_idle() {
         println!("skipped: the tests run on SQLite, which has no connection pool");
         return;
     }
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let data_dir = dir.path().join("data");
-    let token = add_member(&data_dir, "acme", "owner", &[]);
-    let url = postgres_url(&data_dir).expect("a PostgreSQL database");
-    let (_server, base_url) = Binary::serve(&data_dir, &dir.path().join("dist"), &[]);
-    let client = reqwest::Client::new();
-    let list = || {
-        client
-            .get(format!("{base_url}/api/v1/companies/acme/secrets"))
-            .bearer_auth(&token)
-            .send()
-    };
+    let server = PoolServer::start(&[]);
 
     // Fill the pool with several idle connections, then end them all.
-    let warm_up: Vec<_> = join_all((0..8).map(|_| list())).await;
-    assert!(warm_up
-        .into_iter()
-        .all(|response| response.expect("response").status() == 200));
-    let ended = terminate_server_connections(&url);
+    let warm_up = join_all((0..8).map(|_| server.list())).await;
+    assert!(warm_up.iter().all(|status| *status == 200), "{warm_up:?}");
+    let ended = terminate_server_connections(&server.database_url);
     assert!(ended >= 1, "no server connection to end");
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
     for attempt in 0..10 {
-        let status = list().await.expect("response").status();
+        let status = server.list().await;
         assert_eq!(
             status, 200,
             "request {attempt} after {ended} connections ended"

@@ -1,8 +1,8 @@
 //! Races between two real server processes on one data directory, or on
-//! one PostgreSQL database when the tests run on PostgreSQL: the secret
+//! one PostgreSQL database when the tests run on PostgreSQL. The secret
 //! limit and key uniqueness hold across processes, because each check and
-//! insert runs in one write transaction that holds the database's write
-//! lock.
+//! its insert run in one write transaction that takes the database's
+//! write lock first.
 
 mod common;
 

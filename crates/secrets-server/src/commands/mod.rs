@@ -154,7 +154,8 @@ impl MemberArgs {
     }
 }
 
-/// Where an installation keeps its data.
+/// Storage options of an installation: the data directory, and the
+/// PostgreSQL database that replaces the SQLite file when given.
 #[derive(Debug, clap::Args)]
 struct StorageArgs {
     /// Directory of the master key file, and of the SQLite database unless
@@ -177,7 +178,7 @@ struct StorageArgs {
 const DATABASE_URL_ENV: &str = "SECRETS_DATABASE_URL";
 
 impl StorageArgs {
-    /// Returns `true` when the database holds an installation already.
+    /// Returns `true` when the database contains an installation already.
     fn is_installed(&self) -> anyhow::Result<bool> {
         match &self.database_url {
             None => Ok(self.data_dir.join(DATABASE_FILE).is_file()),
@@ -199,11 +200,11 @@ fn open_existing_store(storage: &StorageArgs) -> anyhow::Result<Store> {
                 dir = storage.data_dir.display()
             ),
             Some(_) => anyhow::bail!(
-                "the PostgreSQL database of --database-url holds no installation; check the URL, or create one there with `secrets-server serve` or `secrets-server conglomerate create ID` and the same URL"
+                "the PostgreSQL database of --database-url contains no installation; check the URL, or create one there with `secrets-server serve` or `secrets-server conglomerate create ID` and the same URL"
             ),
         }
     }
-    open_store(storage)
+    load_key_and_open(storage, true)
 }
 
 /// Loads the master key and opens the store, creating the data directory,
@@ -212,10 +213,17 @@ fn open_existing_store(storage: &StorageArgs) -> anyhow::Result<Store> {
 /// a generated key could not open the database and would only be backed
 /// up by mistake.
 fn open_store(storage: &StorageArgs) -> anyhow::Result<Store> {
+    load_key_and_open(storage, storage.is_installed()?)
+}
+
+/// Loads the master key, creating the key file only when `installed` is
+/// `false`, and opens the store. Callers check `installed` once, because
+/// on PostgreSQL the check is a connection of its own.
+fn load_key_and_open(storage: &StorageArgs, installed: bool) -> anyhow::Result<Store> {
     let data_dir = storage.data_dir.as_path();
     // The key file lives in the data directory, so create it first.
     create_data_dir(data_dir)?;
-    let load = if storage.is_installed()? {
+    let load = if installed {
         MasterKey::load_existing
     } else {
         MasterKey::load_or_create

@@ -64,7 +64,7 @@ pub(super) fn run(args: RotateMasterKeyArgs) -> anyhow::Result<()> {
                 "no database found at {}; check --data-dir",
                 data_dir.join(DATABASE_FILE).display()
             ),
-            Some(_) => bail!("the PostgreSQL database of --database-url holds no installation"),
+            Some(_) => bail!("the PostgreSQL database of --database-url contains no installation"),
         }
     }
     // Hold the rotation lock until the command exits. A second rotation

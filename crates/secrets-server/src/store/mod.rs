@@ -75,7 +75,7 @@ pub struct Store {
     keys: KeyRing,
 }
 
-/// Where the store keeps its data.
+/// The database behind the store: a SQLite file or a PostgreSQL pool.
 #[derive(Debug)]
 enum Database {
     /// A SQLite file, with the connection that every write of this process

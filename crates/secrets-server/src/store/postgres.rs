@@ -210,7 +210,7 @@ impl Deref for Lease<'_> {
     fn deref(&self) -> &PostgresClient {
         self.leased
             .as_ref()
-            .expect("a lease holds its client until dropped")
+            .expect("a lease contains its client until it is dropped")
     }
 }
 
@@ -218,7 +218,7 @@ impl DerefMut for Lease<'_> {
     fn deref_mut(&mut self) -> &mut PostgresClient {
         self.leased
             .as_mut()
-            .expect("a lease holds its client until dropped")
+            .expect("a lease contains its client until it is dropped")
     }
 }
 
