@@ -54,9 +54,9 @@ step "SPA tests in headless Firefox"
 env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" \
   cargo test --target wasm32-unknown-unknown -p secrets-section
 
-step "Release build of the SPA"
+step "Release build of the SPA and its size budget"
 trunk build --release
-scripts/size.sh
+scripts/size.sh --check
 
 step "End-to-end tests"
 # The server and client tests above built these binaries for their own use;

@@ -2908,6 +2908,7 @@ fn mount_rejects_invalid_options() {
         (json!({ "company": "acme", "apibase": "/x" }), "Unknown option apibase."),
         (json!({}), "Missing option company: expected a company ID such as \"acme\""),
         (json!({ "company": 7 }), "Invalid option company: expected a company ID of 1 to 63 characters of a-z, 0-9 and hyphens, such as \"acme\", got 7."),
+        (json!({ "company": -2.5 }), "Invalid option company: expected a company ID of 1 to 63 characters of a-z, 0-9 and hyphens, such as \"acme\", got -2.5."),
         (json!({ "company": "ACME" }), "Invalid option company: expected a company ID of 1 to 63 characters of a-z, 0-9 and hyphens, such as \"acme\", got \"ACME\"."),
         (json!({ "company": "acme", "basePath": "/dashboard" }), "Invalid options: company and basePath exclude each other."),
         (json!({ "company": "acme", "apiBase": "ftp://example.com" }), "Invalid option apiBase: expected an http or https URL"),

@@ -185,7 +185,7 @@ async fn spa_stable_names_revalidated() {
 }
 
 #[tokio::test]
-async fn spa_hashed_names_keep_caching() {
+async fn spa_hashed_names_cached_as_immutable() {
     let server = server_with_embed_files().await;
 
     for path in [
@@ -195,8 +195,51 @@ async fn spa_hashed_names_keep_caching() {
     ] {
         let response = server.get(path).await;
         assert_eq!(response.status(), 200, "{path}");
-        assert_eq!(response.headers().get("cache-control"), None, "{path}");
-        assert!(response.headers().contains_key("last-modified"), "{path}");
+        assert_eq!(
+            response.headers()["cache-control"],
+            "public, max-age=31536000, immutable",
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn spa_precompressed_copy_sent_when_accepted() {
+    let server = server_with_dist().await;
+    let assets = server.dir.path().join("dist/assets");
+    // The server sends the stored bytes as they are, so markers stand in
+    // for real compressed files.
+    std::fs::write(assets.join("app.js.br"), "brotli copy").expect("write .br");
+    std::fs::write(assets.join("app.js.gz"), "gzip copy").expect("write .gz");
+
+    let cases = [
+        (Some("gzip, deflate, br"), Some("br"), "brotli copy"),
+        (Some("gzip"), Some("gzip"), "gzip copy"),
+        (Some("identity"), None, "console.log('app');"),
+        (None, None, "console.log('app');"),
+    ];
+    for (accepted, expected_encoding, expected_body) in cases {
+        let mut request = server.client.get(server.url("/assets/app.js"));
+        if let Some(accepted) = accepted {
+            request = request.header("accept-encoding", accepted);
+        }
+        let response = request.send().await.expect("sent");
+
+        assert_eq!(response.status(), 200, "{accepted:?}");
+        let encoding = response
+            .headers()
+            .get("content-encoding")
+            .map(|value| value.to_str().expect("ASCII").to_owned());
+        assert_eq!(encoding.as_deref(), expected_encoding, "{accepted:?}");
+        assert!(response.headers()["content-type"]
+            .to_str()
+            .expect("ASCII")
+            .contains("javascript"));
+        assert_eq!(
+            response.text().await.expect("text"),
+            expected_body,
+            "{accepted:?}"
+        );
     }
 }
 

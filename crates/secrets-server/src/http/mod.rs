@@ -145,13 +145,17 @@ impl AppState {
 /// every other path.
 pub fn app(state: AppState) -> Router {
     // Files of the built SPA; any other path outside the API gets index.html.
+    // The build writes a brotli and a gzip copy of each asset, which are
+    // sent to browsers that accept them.
     let spa_files = ServeDir::new(state.dist_dir.as_path())
+        .precompressed_br()
+        .precompressed_gzip()
         .fallback(spa::serve_index.with_state(state.clone()));
     let spa_files =
         middleware::from_fn_with_state(state.clone(), spa::serve_index_for_unnameable_paths)
             .layer(spa_files);
     let spa_files = middleware::from_fn(spa::allow_inline_scripts).layer(spa_files);
-    let spa_files = middleware::from_fn(spa::revalidate_unhashed_files).layer(spa_files);
+    let spa_files = middleware::from_fn(spa::set_cache_lifetime).layer(spa_files);
 
     // Every response of the API, login and health routes is `no-store`,
     // unless its handler set another policy, as the OpenAPI document does.

@@ -117,25 +117,37 @@ pub(super) async fn allow_inline_scripts(mut request: Request, next: Next) -> Re
     Response::from_parts(parts, Body::from(html))
 }
 
-/// Middleware around the SPA's files that makes browsers revalidate every
-/// file whose name has no content hash, such as the shells' entry
-/// `embed/secrets-section.js`, by sending it with `Cache-Control:
-/// no-cache`. Such a file keeps its name across builds while it names the
-/// build's hashed files, so a copy used without asking could load the
-/// files of an old build. Trunk's hashed files change their name with
-/// their content, so they keep the browser's default caching.
-pub(super) async fn revalidate_unhashed_files(request: Request, next: Next) -> Response {
+/// Middleware around the SPA's files that sets how long browsers may keep
+/// them.
+///
+/// - A file whose name has no content hash, such as the shells' entry
+///   `embed/secrets-section.js`, is sent with `Cache-Control: no-cache`,
+///   so browsers revalidate it. Such a file keeps its name across builds
+///   while it names the build's hashed files, so a copy used without
+///   asking could load the files of an old build.
+/// - Trunk's hashed files change their name with their content, so they
+///   are sent as immutable for a year: a page loaded again takes them
+///   from the cache without a request.
+pub(super) async fn set_cache_lifetime(request: Request, next: Next) -> Response {
     let hashed = is_content_hashed(request.uri().path());
     let mut response = next.run(request).await;
     let status = response.status();
     let cacheable = status == StatusCode::OK || status == StatusCode::NOT_MODIFIED;
-    if cacheable && !hashed && !response.headers().contains_key(CACHE_CONTROL) {
+    if cacheable && !response.headers().contains_key(CACHE_CONTROL) {
+        let policy = if hashed {
+            HASHED_FILE_CACHE_CONTROL
+        } else {
+            "no-cache"
+        };
         response
             .headers_mut()
-            .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            .insert(CACHE_CONTROL, HeaderValue::from_static(policy));
     }
     response
 }
+
+/// `Cache-Control` of a file with a content hash in its name.
+const HASHED_FILE_CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
 
 /// Tells whether the file name at the end of `path` contains a content hash
 /// as trunk writes it: a `-` and lowercase hexadecimal digits before the
