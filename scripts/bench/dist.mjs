@@ -1,0 +1,103 @@
+// The directory that the benchmark server serves: a copy of the SPA's
+// build with the vanilla baseline page in vanilla/, and the transfer sizes
+// of both pages.
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join } from 'node:path';
+import zlib from 'node:zlib';
+
+/** URL path of the vanilla page inside the served directory. */
+export const VANILLA_PATH = '/vanilla/';
+
+/**
+ * Wraps blakejs 1.2.1's CommonJS files blake2b.js and util.js as one
+ * classic script that sets `self.blakejs`, because the page has no build
+ * step. blake2b.js requires only './util'.
+ */
+function blakejsScript(e2eRequire) {
+  const directory = dirname(e2eRequire.resolve('blakejs/blake2b.js'));
+  const { version } = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8'));
+  const util = readFileSync(join(directory, 'util.js'), 'utf8');
+  const blake2b = readFileSync(join(directory, 'blake2b.js'), 'utf8');
+  return `// blakejs ${version}: blake2b.js and util.js from npm, wrapped by scripts/bench/dist.mjs.
+(function () {
+  'use strict';
+  const util = (function (module) {
+${util}
+    return module.exports;
+  })({ exports: {} });
+  self.blakejs = (function (module, require) {
+${blake2b}
+    return module.exports;
+  })({ exports: {} }, function () { return util; });
+})();
+`;
+}
+
+/** Returns `name` with the first 16 hex digits of its SHA-256, as trunk names its files. */
+function hashedName(name, bytes) {
+  const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+  const extension = extname(name);
+  return `${name.slice(0, -extension.length)}-${hash}${extension}`;
+}
+
+/**
+ * Copies `spaDist` to a new temporary directory and writes the vanilla page
+ * from `vanillaSource` into its vanilla/ folder, with tweetnacl and blakejs
+ * from the e2e packages. Every file except index.html gets a content-hashed
+ * name, so the server lets browsers cache it as it does trunk's files, and
+ * every file gets the modification time of the SPA's index.html, so both
+ * pages get the same heuristic cache lifetime. Returns the directory.
+ */
+export function prepareDist({ spaDist, vanillaSource, e2eDir }) {
+  const dist = mkdtempSync(join(tmpdir(), 'secrets-bench-dist-'));
+  cpSync(spaDist, dist, { recursive: true, preserveTimestamps: true });
+  const vanillaDir = join(dist, 'vanilla');
+  mkdirSync(vanillaDir);
+
+  const e2eRequire = createRequire(join(e2eDir, 'package.json'));
+  const assets = {
+    'vanilla.css': readFileSync(join(vanillaSource, 'vanilla.css')),
+    'vanilla.js': readFileSync(join(vanillaSource, 'vanilla.js')),
+    'nacl-fast.min.js': readFileSync(e2eRequire.resolve('tweetnacl/nacl-fast.min.js')),
+    'blake2b.js': Buffer.from(blakejsScript(e2eRequire)),
+  };
+  let html = readFileSync(join(vanillaSource, 'index.html'), 'utf8');
+  for (const [name, bytes] of Object.entries(assets)) {
+    const hashed = hashedName(name, bytes);
+    writeFileSync(join(vanillaDir, hashed), bytes);
+    const reference = `"${name}"`;
+    if (!html.includes(reference)) throw new Error(`bench/vanilla/index.html does not reference ${name}`);
+    html = html.replace(reference, `"${hashed}"`);
+  }
+  writeFileSync(join(vanillaDir, 'index.html'), html);
+
+  const { mtime } = statSync(join(spaDist, 'index.html'));
+  for (const name of readdirSync(vanillaDir)) utimesSync(join(vanillaDir, name), mtime, mtime);
+  return dist;
+}
+
+function compressedSizes(bytes) {
+  return {
+    raw: bytes.length,
+    gzip: zlib.gzipSync(bytes, { level: 9 }).length,
+    brotli: zlib.brotliCompressSync(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  };
+}
+
+/**
+ * Returns the raw, gzip (level 9) and brotli (quality 11) sizes of the
+ * files that each page loads. For the SPA these are index.html and the
+ * top-level .js, .wasm and .css files of the build, and for the vanilla
+ * page every file of vanilla/. The server sends them uncompressed.
+ */
+export function transferSizes(dist) {
+  const spaFiles = readdirSync(dist)
+    .filter((name) => name === 'index.html' || /\.(js|wasm|css)$/.test(name))
+    .map((name) => ({ name, path: join(dist, name) }));
+  const vanillaFiles = readdirSync(join(dist, 'vanilla')).map((name) => ({ name: `vanilla/${name}`, path: join(dist, 'vanilla', name) }));
+  const measure = (files) => files.sort((a, b) => a.name.localeCompare(b.name)).map(({ name, path }) => ({ name, ...compressedSizes(readFileSync(path)) }));
+  return { spa: measure(spaFiles), vanilla: measure(vanillaFiles) };
+}
