@@ -158,7 +158,8 @@ function loadSteps(points) {
     'wasm compile and instantiate': span(points['wasm instantiate called'], points['wasm compiled and instantiated']),
     'app start to list request': span(points['wasm received'] === null ? assets : appStart, points['list request sent']),
     'list request': span(points['list request sent'], points['list response received']),
-    'list response to rows in the DOM': span(points['list response received'], points['rows in the DOM']),
+    'list response to body read': span(points['list response received'], points['list body read']),
+    'list body read to rows in the DOM': span(points['list body read'], points['rows in the DOM']),
     'rows and input ready to painted frame': span(ready, points['interactive, next frame painted']),
   };
 }
@@ -338,8 +339,11 @@ async function main() {
     printTable([
       { metric: 'load to interactive, cold cache', ...pick(loads, 'cold'), load: loadsLoad },
       { metric: 'load to interactive, warm cache', ...pick(loads, 'warm'), load: loadsLoad },
-      { metric: 'keystroke to key message', spa: keystrokes.SPA, vanilla: keystrokes.vanilla, load: keystrokesLoad },
-      { metric: 'list response to 50 rows', spa: lists.SPA, vanilla: lists.vanilla, load: listsLoad },
+      { metric: 'keystroke to key message', ...pick(keystrokes, 'total'), load: keystrokesLoad },
+      { metric: '  input event to key message', ...pick(keystrokes, 'afterInput'), load: keystrokesLoad },
+      { metric: 'list response to 50 rows', ...pick(lists, 'total'), load: listsLoad },
+      { metric: '  response end to body read', ...pick(lists, 'toBodyRead'), load: listsLoad },
+      { metric: '  body read to 50 rows', ...pick(lists, 'afterBodyRead'), load: listsLoad },
       { metric: 'save click to new row', ...pick(saves, 'total'), load: savesLoad },
       { metric: '  click to create request', ...pick(saves, 'beforeRequest'), load: savesLoad },
       { metric: '  create request', ...pick(saves, 'request'), load: savesLoad },

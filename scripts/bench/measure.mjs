@@ -8,7 +8,7 @@ const STEP_TIMEOUT_MS = 30_000;
 /** Part of the key rule message that a `-` in the key brings up. */
 export const INVALID_KEY_MESSAGE = 'Use A-Z, 0-9, and underscores.';
 
-/** Chromium's CDP performance metrics of a load, in milliseconds or bytes. */
+/** Chromium's CDP performance metrics of a load, with their labels. Each is reported in milliseconds. */
 const CDP_METRICS = {
   TaskDuration: 'main thread tasks',
   ScriptDuration: 'script',
@@ -48,8 +48,8 @@ async function navigate(page, url, condition) {
 /**
  * Returns the named points of a load's timeline, in milliseconds since the
  * navigation started: HTML, scripts and wasm received, wasm compiled and
- * instantiated, list request sent and received, rows in the DOM, key input
- * ready, and interactive and painted.
+ * instantiated, list request sent and received, list body read, rows in
+ * the DOM, key input ready, and interactive and painted.
  */
 function loadPoints(timeline, listUrl) {
   const { probe, resources } = timeline;
@@ -57,6 +57,7 @@ function loadPoints(timeline, listUrl) {
   const scriptEnds = ends((entry) => entry.initiatorType === 'script' || /\.js$/.test(new URL(entry.name).pathname));
   const wasm = resources.find((entry) => /\.wasm$/.test(new URL(entry.name).pathname));
   const list = resources.find((entry) => entry.name === listUrl);
+  const listBody = probe.bodies.find((body) => body.url === listUrl);
   const instantiate = probe.wasm.find((call) => call.name.startsWith('instantiate'));
   return {
     'HTML received': timeline.navigationResponseEnd,
@@ -66,6 +67,7 @@ function loadPoints(timeline, listUrl) {
     'wasm compiled and instantiated': instantiate?.end ?? null,
     'list request sent': list?.startTime ?? null,
     'list response received': list?.responseEnd ?? null,
+    'list body read': listBody?.end ?? null,
     'key input accepts text': probe.inputReadyAt,
     'rows in the DOM': probe.rowsAt,
     'interactive, next frame painted': probe.paintedAt,
@@ -110,13 +112,19 @@ export async function measureLoad(browser, storageState, url, listUrl, rowCount)
 
 /**
  * Navigates `page` to `url` and returns the time from the list response's
- * end (Resource Timing `responseEnd`) to the probe's `rowCount` rows.
+ * end (Resource Timing `responseEnd`) to the probe's `rowCount` rows, split
+ * at the moment the page's read of the list body settled.
  */
 export async function measureListRender(page, url, listUrl) {
   const timeline = await navigate(page, url, 'rows');
   const list = timeline.resources.find((entry) => entry.name === listUrl);
-  if (!list) throw new Error(`no Resource Timing entry for ${listUrl} on ${url}`);
-  return timeline.probe.rowsAt - list.responseEnd;
+  const body = timeline.probe.bodies.find((read) => read.url === listUrl);
+  if (!list || !body) throw new Error(`the list request ${listUrl} of ${url} has no Resource Timing entry or no body read`);
+  return {
+    total: timeline.probe.rowsAt - list.responseEnd,
+    toBodyRead: body.end - list.responseEnd,
+    afterBodyRead: timeline.probe.rowsAt - body.end,
+  };
 }
 
 /** Waits until the page has loaded its list and the key input accepts text. */
@@ -149,17 +157,18 @@ async function waitForKeyMessage(page, expected) {
 }
 
 /**
- * Types `-` after the valid key `A` and returns the time from the keydown
- * to the rule message in the DOM. Deletes the `-` afterwards and waits for
- * the message to go.
+ * Types `-` after the valid key `A` and returns the times from the keydown
+ * and from the input event to the rule message in the DOM (see
+ * armKeystrokeProbe). Deletes the `-` afterwards and waits for the message
+ * to go.
  */
 export async function measureKeystroke(page) {
   await page.evaluate(armKeystrokeProbe, { expected: INVALID_KEY_MESSAGE });
   await page.keyboard.press('-');
-  const elapsed = await page.evaluate(() => window.__benchKeystroke);
+  const times = await page.evaluate(() => window.__benchKeystroke);
   await page.keyboard.press('Backspace');
   await waitForKeyMessage(page, '');
-  return elapsed;
+  return times;
 }
 
 /**

@@ -1,8 +1,9 @@
 // Code that runs inside the benchmarked pages. Playwright serializes these
 // functions, so each one uses only its argument and the page's globals.
 // Every time is `performance.now()` of the page, in milliseconds since the
-// navigation started; Chromium rounds it to 0.1 ms on a page that is not
-// cross-origin isolated, as these pages are not.
+// navigation started. Chromium 156 returns it in steps of 0.1 ms on these
+// pages, which are not cross-origin isolated, so shorter times read as 0.0
+// or 0.1.
 
 /**
  * Init script of every navigation. It records in `window.__benchProbe` when
@@ -11,11 +12,12 @@
  * and not read only. Once both are true, it records when the next frame
  * has been painted, taken as the first timer task after the next animation
  * frame callback, because that task runs after the frame's paint. It also
- * times each WebAssembly compile and instantiate call, from the call to the
- * settled promise.
+ * times each WebAssembly compile and instantiate call, and each read of a
+ * response body (`json()` or `text()`, which both pages use), from the
+ * call to the settled promise.
  */
 export function installLoadProbe({ rowCount }) {
-  const probe = { rowsAt: null, inputReadyAt: null, interactiveAt: null, paintedAt: null, wasm: [] };
+  const probe = { rowsAt: null, inputReadyAt: null, interactiveAt: null, paintedAt: null, wasm: [], bodies: [] };
   window.__benchProbe = probe;
 
   for (const name of ['instantiateStreaming', 'compileStreaming', 'instantiate', 'compile']) {
@@ -26,6 +28,18 @@ export function installLoadProbe({ rowCount }) {
       const result = original.apply(this, args);
       const record = () => probe.wasm.push({ name, start, end: performance.now() });
       Promise.resolve(result).then(record, record);
+      return result;
+    };
+  }
+
+  for (const name of ['json', 'text']) {
+    const original = Response.prototype[name];
+    Response.prototype[name] = function timedBodyRead(...args) {
+      const start = performance.now();
+      const url = this.url;
+      const result = original.apply(this, args);
+      const record = () => probe.bodies.push({ url, start, end: performance.now() });
+      result.then(record, record);
       return result;
     };
   }
@@ -76,24 +90,29 @@ export function readTimeline() {
 }
 
 /**
- * Arms `window.__benchKeystroke`, a promise of the time from the next
- * keydown event to the moment `#secret-key-message` contains `expected`.
- * The start is the event's `timeStamp`, when the browser received the key.
- * The end is seen by a MutationObserver, whose callback runs as soon as the
- * task that changed the DOM ends. Also records the measure
+ * Arms `window.__benchKeystroke`, a promise of the times from the next
+ * keydown event, and from the start of the next input event's dispatch, to
+ * the moment `#secret-key-message` contains `expected`. The keydown time
+ * is the event's `timeStamp`, when the browser received the key, so it
+ * includes the browser's input routing. The input time is taken by a
+ * capturing listener on the window, which runs before the page's own
+ * listeners. The end is seen by a MutationObserver, whose callback runs as
+ * soon as the task that changed the DOM ends. Also records the measure
  * `bench-keystroke`.
  */
 export function armKeystrokeProbe({ expected }) {
   window.__benchKeystroke = new Promise((resolve) => {
     let start = null;
+    let inputStart = null;
     window.addEventListener('keydown', (event) => { start = event.timeStamp; }, { capture: true, once: true });
+    window.addEventListener('input', () => { inputStart = performance.now(); }, { capture: true, once: true });
     const observer = new MutationObserver(() => {
       const message = document.getElementById('secret-key-message');
       if (start === null || !message?.textContent.includes(expected)) return;
       const end = performance.now();
       observer.disconnect();
       performance.measure('bench-keystroke', { start, end });
-      resolve(end - start);
+      resolve({ total: end - start, afterInput: inputStart === null ? null : end - inputStart });
     });
     observer.observe(document.body, { childList: true, subtree: true, characterData: true });
   });
