@@ -29,6 +29,7 @@ import {
   waitForSection,
 } from './measure.mjs';
 import { Seeder, startServer } from './server.mjs';
+import { traceColdLoad } from './trace.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const e2eDir = join(root, 'e2e');
@@ -57,6 +58,7 @@ function parseOptions() {
       dist: { type: 'string' },
       runs: { type: 'string', default: '20' },
       'interaction-runs': { type: 'string', default: '50' },
+      'trace-runs': { type: 'string', default: '5' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -66,7 +68,8 @@ function parseOptions() {
     '  --client-bin        secrets client binary, used to seed and to read values in a task\n' +
     '  --dist              the SPA built by trunk, such as /tmp/bench-dist\n' +
     '  --runs              cold and warm loads of each page (default 20)\n' +
-    '  --interaction-runs  keystroke, list and save runs of each page (default 50)';
+    '  --interaction-runs  keystroke, list and save runs of each page (default 50)\n' +
+    '  --trace-runs        traced cold loads of each page (default 5)';
   if (values.help) {
     console.log(usage);
     process.exit(0);
@@ -91,6 +94,7 @@ function parseOptions() {
     dist: resolve(values.dist),
     runs: count('runs'),
     interactionRuns: count('interaction-runs'),
+    traceRuns: count('trace-runs'),
   };
 }
 
@@ -303,6 +307,34 @@ async function runSaves(browser, storageState, pages, seeder, secretsUrl, runs) 
   }
 }
 
+async function runTraces(browser, storageState, pages, runs) {
+  const results = Object.fromEntries(pages.map((page) => [page.name, []]));
+  for (let index = 0; index < runs; index += 1) {
+    for (const page of inTurn(pages, index)) {
+      results[page.name].push(await traceColdLoad(browser, storageState, page.urlOf(LOAD_COMPANY), LOAD_ROWS));
+    }
+  }
+  return results;
+}
+
+/**
+ * Returns trace records limited to the two totals and the `top` event
+ * names of each page by median self time, with 0 for a name that a run
+ * lacks, so that every record has the same names.
+ */
+function topTraceEvents(results, top) {
+  const ranked = (records) => {
+    const names = new Set(records.flatMap((record) => Object.keys(record)));
+    return [...names]
+      .map((name) => [name, median(records.map((record) => record[name] ?? 0))])
+      .sort((a, b) => b[1] - a[1])
+      .map(([name]) => name);
+  };
+  const names = new Set([...ranked(results.SPA).slice(0, top + 2), ...ranked(results.vanilla).slice(0, top + 2)]);
+  const limit = (record) => Object.fromEntries([...names].map((name) => [name, record[name] ?? 0]));
+  return { SPA: results.SPA.map(limit), vanilla: results.vanilla.map(limit) };
+}
+
 // ---- Main ----
 
 async function main() {
@@ -333,6 +365,8 @@ async function main() {
     const listsLoad = loadAverage();
     const saves = await runSaves(browser, storageState, pages, seeder, secretsUrl, options.interactionRuns);
     const savesLoad = loadAverage();
+    const traces = topTraceEvents(await runTraces(browser, storageState, pages, options.traceRuns), 10);
+    const tracesLoad = loadAverage();
 
     const pick = (results, field) => ({ spa: results.SPA.map((run) => run[field]), vanilla: results.vanilla.map((run) => run[field]) });
     console.log('');
@@ -359,6 +393,9 @@ async function main() {
     }
     printMedians('Chromium main thread until interactive, cold loads (CDP Performance.getMetrics, median ms)',
       loads.SPA.map((run) => run.metrics), loads.vanilla.map((run) => run.metrics));
+    printMedians(
+      `Traced cold loads, ${options.traceRuns} per page: self time by trace event until the painted frame (median ms, load avg ${tracesLoad})`,
+      traces.SPA, traces.vanilla);
     printSizes(transferSizes(dist));
   } catch (error) {
     console.error(`The benchmark failed. The last lines of the server's log:\n${server.logTail()}`);
