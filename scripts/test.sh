@@ -65,3 +65,11 @@ step "End-to-end tests"
 export SECRETS_SERVER_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/secrets-server"
 export SECRETS_CLIENT_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/secrets"
 npm --prefix e2e test
+
+step "Benchmark harness, one run of each measurement"
+# Checks that scripts/bench/run.sh still works, and that the vanilla-JS
+# page seals values that reach a task unchanged. Times are printed, never
+# checked: the figures in docs/BENCHMARKS.md come from release builds on
+# an idle machine.
+node scripts/bench/browser.mjs --server-bin "$SECRETS_SERVER_BIN" --client-bin "$SECRETS_CLIENT_BIN" \
+  --dist dist --runs 1 --interaction-runs 1 --trace-runs 1

@@ -25,7 +25,7 @@ use secrets_core::{
     SecretKey, SecretValue, ValueError, DUPLICATE_KEY_MESSAGE, VALUE_MAX_BYTES,
 };
 use secrets_section::api::{Api, UnsealedSecret};
-use secrets_section::components::{SecretForm, SecretsSection};
+use secrets_section::components::{SecretForm, SecretList, SecretsSection};
 use serde_json::json;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -1774,6 +1774,33 @@ async fn activity_lists_events_in_order() {
     );
 }
 
+/// At page load the list's request goes out alone, and the activity's
+/// only once the list has arrived, so that the rows come first.
+#[wasm_bindgen_test]
+async fn activity_requested_after_list_arrives() {
+    let mock = FetchMock::install(json!({
+        format!("GET {}", secrets_path()): [
+            { "status": 200, "body": list_body(&["API_KEY"], 50), "delay_ms": 200 },
+        ],
+        format!("GET {}", activity_path()): [{ "status": 200, "body": activity_body(vec![], None) }],
+    }));
+    let section = mount_section();
+    sleep(100).await;
+    assert_eq!(mock.count("GET", &secrets_path()), 1);
+    assert_eq!(
+        mock.count("GET", &activity_path()),
+        0,
+        "activity requested while the list loads"
+    );
+
+    assert!(
+        wait_for(&section, ".activity-empty").await,
+        "activity not loaded after the list"
+    );
+    assert!(section.exists(".secret-row[data-key=API_KEY]"));
+    assert_eq!(mock.count("GET", &activity_path()), 1);
+}
+
 #[wasm_bindgen_test]
 async fn activity_empty_state() {
     let _mock = FetchMock::install(json!({
@@ -2663,6 +2690,59 @@ fn sealing_largest_value_cost() {
             "sealed_value": sealing_key.seal(&value).to_base64(),
         })),
         "x".repeat(VALUE_MAX_BYTES)
+    );
+}
+
+/// Measures rendering a list of 50 secrets, as the section does when the
+/// list arrives, from the mount call to 50 rows in the DOM, and prints the
+/// median of 50 runs. Like the sealing figure, it depends on the machine
+/// and the build profile, and shows only with `-- --nocapture`. The
+/// browser benchmark (`scripts/bench/browser.mjs`) measures the same step
+/// inside a whole page load; this one leaves out the page's other work, so
+/// that two builds of the rows compare with less noise.
+#[wasm_bindgen_test]
+fn rendering_fifty_rows_cost() {
+    let secrets: Vec<SecretMetadata> = (0..50)
+        .map(|index| metadata_with_description(&format!("KEY_{index:02}"), "Payments"))
+        .collect();
+    let performance = web_sys::window()
+        .expect("window")
+        .performance()
+        .expect("performance");
+
+    let mut milliseconds = Vec::with_capacity(50);
+    for _ in 0..50 {
+        let container = container();
+        let secrets = secrets.clone();
+        let start = performance.now();
+        let handle = mount_to(container.clone(), move || {
+            view! {
+                <SecretList
+                    secrets
+                    company=company()
+                    api=Api::new(UNREACHABLE_API)
+                    on_updated=Callback::new(|_| {})
+                    on_not_found=Callback::new(|_| {})
+                    on_deleted=Callback::new(|_| {})
+                    on_already_deleted=Callback::new(|_| {})
+                />
+            }
+        });
+        milliseconds.push(performance.now() - start);
+        let rows = container
+            .query_selector_all("li.secret-row")
+            .expect("valid selector");
+        assert_eq!(rows.length(), 50);
+        drop(handle);
+        container.remove();
+    }
+    milliseconds.sort_by(f64::total_cmp);
+
+    let median = (milliseconds[24] + milliseconds[25]) / 2.0;
+    console_log!(
+        "Rendering 50 rows: median {median:.2} ms over 50 runs (min {:.2} ms, max {:.2} ms)",
+        milliseconds[0],
+        milliseconds[49]
     );
 }
 

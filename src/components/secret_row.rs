@@ -65,40 +65,53 @@ pub fn SecretRow(
         None => "Never used".into_any(),
     };
 
-    // Deleting.
-    let delete = Action::new_local({
-        let api = api.clone();
-        let company = company.clone();
-        move |key: &SecretKey| {
-            let api = api.clone();
-            let company = company.clone();
-            let key = key.clone();
-            async move {
-                match api.delete_secret(&company, &key).await {
-                    Ok(()) => {
-                        on_deleted.try_run(key);
-                        Ok(())
-                    }
-                    Err(ApiError::NotFound) => {
-                        on_already_deleted.try_run(key);
-                        Ok(())
-                    }
-                    Err(error) => Err(error),
-                }
-            }
-        }
-    });
-    let deleting = delete.pending();
-    let delete_failure = move || delete.value().get().and_then(Result::err);
-    let delete_error = move || delete_failure().map(|error| error.to_string());
-    let can_retry_delete = move || delete_failure().is_some_and(|error| error.is_retryable());
+    // Deleting. One signal per row, instead of an `Action` with its four
+    // signals and a memo, because a list renders up to 50 rows at once.
+    let deletion = RwSignal::new(Deletion::default());
+    let deleting = move || deletion.with(|deletion| deletion.running);
+    let delete_error =
+        move || deletion.with(|deletion| deletion.failure.as_ref().map(ToString::to_string));
+    let can_retry_delete = move || {
+        deletion.with(|deletion| {
+            deletion
+                .failure
+                .as_ref()
+                .is_some_and(ApiError::is_retryable)
+        })
+    };
     let retry_label = format!("Try again to delete {key}");
 
     // Handlers.
     let on_delete_click = {
         let key = key.clone();
+        let api = api.clone();
+        let company = company.clone();
         move |_| {
-            delete.dispatch_local(key.clone());
+            if deletion.with_untracked(|deletion| deletion.running) {
+                return;
+            }
+            deletion.update(|deletion| deletion.running = true);
+            let api = api.clone();
+            let company = company.clone();
+            let key = key.clone();
+            leptos::task::spawn_local(async move {
+                let failure = match api.delete_secret(&company, &key).await {
+                    Ok(()) => {
+                        on_deleted.try_run(key);
+                        None
+                    }
+                    Err(ApiError::NotFound) => {
+                        on_already_deleted.try_run(key);
+                        None
+                    }
+                    Err(error) => Some(error),
+                };
+                // The row is usually gone by now, and then this does nothing.
+                deletion.try_set(Deletion {
+                    running: false,
+                    failure,
+                });
+            });
         }
     };
     let on_retry_click = on_delete_click.clone();
@@ -173,7 +186,7 @@ pub fn SecretRow(
                         type="button"
                         class="secret-row-retry"
                         aria-label=retry_label.clone()
-                        disabled=move || deleting.get()
+                        disabled=deleting
                         on:click=on_retry_click.clone()
                     >
                         "Try again"
@@ -186,8 +199,8 @@ pub fn SecretRow(
                     type="button"
                     class="secret-row-delete"
                     aria-label=delete_label
-                    disabled=move || deleting.get()
-                    aria-busy=move || deleting.get().then_some("true")
+                    disabled=deleting
+                    aria-busy=move || deleting().then_some("true")
                     on:click=on_delete_click
                 >
                     "Delete"
@@ -195,6 +208,15 @@ pub fn SecretRow(
             </div>
         </li>
     }
+}
+
+/// State of a row's delete request. The failure of the last attempt
+/// stays while a retry runs, so that the message and the Try again button
+/// (disabled meanwhile) keep their place and the focus.
+#[derive(Clone, Debug, Default)]
+struct Deletion {
+    running: bool,
+    failure: Option<ApiError>,
 }
 
 /// Formats the date part of an RFC 3339 timestamp as `Dec 4, 2025`, or

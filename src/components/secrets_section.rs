@@ -59,6 +59,13 @@ pub fn SecretsSection(
         }
     });
     let load_state = Memo::new(move |_| secrets.with(LoadState::of));
+    // The activity list mounts, and sends its request, once the list of
+    // secrets has loaded or failed for the first time. At page load the
+    // list's request then has the connection and the main thread to
+    // itself, which brought the first rows forward (docs/BENCHMARKS.md).
+    let list_settled = Memo::new(move |settled: Option<&bool>| {
+        settled.copied().unwrap_or(false) || load_state.with(|state| *state != LoadState::Loading)
+    });
     let listed = Memo::new(move |_| {
         secrets.with(|loaded| match loaded {
             Some(Ok(list)) => list.secrets.clone(),
@@ -202,6 +209,18 @@ pub fn SecretsSection(
         }
     };
 
+    let activity_view = {
+        let api = api.clone();
+        let company = company.clone();
+        move || {
+            list_settled.get().then(|| {
+                view! {
+                    <ActivityList company=company.clone() api=api.clone() version=activity_version />
+                }
+            })
+        }
+    };
+
     // After signing out, only the heading and the notice stay, so the page
     // keeps no key, description, member name or typed value of the company.
     view! {
@@ -253,7 +272,7 @@ pub fn SecretsSection(
                     on_imported
                     on_conflict
                 />
-                <ActivityList company=company.clone() api=api.clone() version=activity_version />
+                {activity_view.clone()}
             </Show>
         </section>
     }
