@@ -243,6 +243,58 @@ async fn spa_precompressed_copy_sent_when_accepted() {
     }
 }
 
+/// A shared cache in front of the server stores one response per URL
+/// unless `Vary` names the request headers that chose it. Without
+/// `Vary: Accept-Encoding`, a proxy that stored the brotli copy of an
+/// immutable file would send it for a year to clients that cannot decode
+/// it (RFC 9110, section 12.5.5).
+#[tokio::test]
+async fn spa_compressed_files_vary_on_encoding() {
+    let server = server_with_dist().await;
+    let assets = server.dir.path().join("dist/assets");
+    std::fs::write(assets.join("app.js.br"), "brotli copy").expect("write .br");
+    std::fs::write(assets.join("app.js.gz"), "gzip copy").expect("write .gz");
+    let far_future = "Fri, 01 Jan 2100 00:00:00 GMT";
+
+    for accepted in ["br", "gzip", "identity"] {
+        let response = server
+            .client
+            .get(server.url("/assets/app.js"))
+            .header("accept-encoding", accepted)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 200, "{accepted}");
+        assert_vary_names_accept_encoding(&response, accepted);
+
+        let revalidated = server
+            .client
+            .get(server.url("/assets/app.js"))
+            .header("accept-encoding", accepted)
+            .header("if-modified-since", far_future)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(revalidated.status(), 304, "{accepted}");
+        assert_vary_names_accept_encoding(&revalidated, accepted);
+    }
+}
+
+fn assert_vary_names_accept_encoding(response: &reqwest::Response, accepted: &str) {
+    let vary: Vec<String> = response
+        .headers()
+        .get_all("vary")
+        .iter()
+        .flat_map(|value| value.to_str().expect("ASCII").split(','))
+        .map(|name| name.trim().to_ascii_lowercase())
+        .collect();
+    assert!(
+        vary.iter().any(|name| name == "accept-encoding"),
+        "Accept-Encoding: {accepted}, status {}, Vary: {vary:?}",
+        response.status()
+    );
+}
+
 #[tokio::test]
 async fn spa_demo_page_served() {
     let server = server_with_embed_files().await;

@@ -42,7 +42,7 @@ use std::time::Duration;
 
 use axum::extract::{MatchedPath, Request};
 use axum::handler::Handler;
-use axum::http::header::CACHE_CONTROL;
+use axum::http::header::{CACHE_CONTROL, VARY};
 use axum::http::HeaderValue;
 use axum::middleware;
 use axum::response::Response;
@@ -156,6 +156,13 @@ pub fn app(state: AppState) -> Router {
             .layer(spa_files);
     let spa_files = middleware::from_fn(spa::allow_inline_scripts).layer(spa_files);
     let spa_files = middleware::from_fn(spa::set_cache_lifetime).layer(spa_files);
+    // The file service picks the brotli, gzip or plain copy from the
+    // request's Accept-Encoding, so a shared cache must key its copies on
+    // that header. Without `Vary`, it could send a stored brotli copy of an
+    // immutable file to clients that cannot decode it.
+    let spa_files =
+        SetResponseHeaderLayer::appending(VARY, HeaderValue::from_static("accept-encoding"))
+            .layer(spa_files);
 
     // Every response of the API, login and health routes is `no-store`,
     // unless its handler set another policy, as the OpenAPI document does.
