@@ -43,13 +43,34 @@ function hashedName(name, bytes) {
   return `${name.slice(0, -extension.length)}-${hash}${extension}`;
 }
 
+/** Files that scripts/post_build.mjs writes a `.br` and a `.gz` copy of. */
+const COMPRESSIBLE = /\.(js|wasm|css)$/;
+
+/**
+ * Writes `path.br` and `path.gz` with the settings of scripts/post_build.mjs,
+ * so that the server sends the vanilla page's files compressed as it sends
+ * the SPA's.
+ */
+function writeCompressedCopies(path, bytes) {
+  writeFileSync(
+    `${path}.br`,
+    zlib.brotliCompressSync(bytes, {
+      params: {
+        [zlib.constants.BROTLI_PARAM_QUALITY]: zlib.constants.BROTLI_MAX_QUALITY,
+        [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+      },
+    }),
+  );
+  writeFileSync(`${path}.gz`, zlib.gzipSync(bytes, { level: zlib.constants.Z_BEST_COMPRESSION }));
+}
+
 /**
  * Copies `spaDist` to a new temporary directory and writes the vanilla page
  * from `vanillaSource` into its vanilla/ folder, with tweetnacl and blakejs
  * from the e2e packages. Every file except index.html gets a content-hashed
  * name, so the server lets browsers cache it as it does trunk's files, and
- * every file gets the modification time of the SPA's index.html, so both
- * pages get the same heuristic cache lifetime. Returns the directory.
+ * a brotli and a gzip copy as the SPA's build has. Every file gets the
+ * modification time of the SPA's index.html. Returns the directory.
  */
 export function prepareDist({ spaDist, vanillaSource, e2eDir }) {
   const dist = mkdtempSync(join(tmpdir(), 'secrets-bench-dist-'));
@@ -68,6 +89,7 @@ export function prepareDist({ spaDist, vanillaSource, e2eDir }) {
   for (const [name, bytes] of Object.entries(assets)) {
     const hashed = hashedName(name, bytes);
     writeFileSync(join(vanillaDir, hashed), bytes);
+    if (COMPRESSIBLE.test(hashed)) writeCompressedCopies(join(vanillaDir, hashed), bytes);
     const reference = `"${name}"`;
     if (!html.includes(reference)) throw new Error(`bench/vanilla/index.html does not reference ${name}`);
     html = html.replace(reference, `"${hashed}"`);
@@ -91,13 +113,17 @@ function compressedSizes(bytes) {
  * Returns the raw, gzip (level 9) and brotli (quality 11) sizes of the
  * files that each page loads. For the SPA these are index.html and the
  * top-level .js, .wasm and .css files of the build, and for the vanilla
- * page every file of vanilla/. The server sends them uncompressed.
+ * page index.html and its .js and .css files. The server sends the
+ * precompressed brotli copy of each file but index.html to Chromium.
  */
 export function transferSizes(dist) {
+  const loadedFile = (name) => name === 'index.html' || COMPRESSIBLE.test(name);
   const spaFiles = readdirSync(dist)
-    .filter((name) => name === 'index.html' || /\.(js|wasm|css)$/.test(name))
+    .filter(loadedFile)
     .map((name) => ({ name, path: join(dist, name) }));
-  const vanillaFiles = readdirSync(join(dist, 'vanilla')).map((name) => ({ name: `vanilla/${name}`, path: join(dist, 'vanilla', name) }));
+  const vanillaFiles = readdirSync(join(dist, 'vanilla'))
+    .filter(loadedFile)
+    .map((name) => ({ name: `vanilla/${name}`, path: join(dist, 'vanilla', name) }));
   const measure = (files) => files.sort((a, b) => a.name.localeCompare(b.name)).map(({ name, path }) => ({ name, ...compressedSizes(readFileSync(path)) }));
   return { spa: measure(spaFiles), vanilla: measure(vanillaFiles) };
 }
