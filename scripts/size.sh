@@ -5,8 +5,9 @@
 #   scripts/size.sh [--check] [DIST_DIR]
 #
 # With --check, exits with status 1 when the brotli total of the wasm and
-# js files is over the budget below. Sizes do not vary from run to run, so
-# the test command checks the budget; times do, and no test asserts one.
+# js files is over budget_bytes in this script. Sizes do not vary from run
+# to run, so the test command checks the budget; times do, and no test
+# asserts one.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -22,11 +23,16 @@ dist="$root/dist"
 for argument in "$@"; do
   case "$argument" in
     --check) check=1 ;;
-    -h | --help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "error: unknown option $argument; see --help" >&2; exit 2 ;;
     *) dist=$argument ;;
   esac
 done
+
+if [[ ! -d $dist ]]; then
+  echo "error: $dist is not a directory; build the SPA first with trunk build --release, or pass its dist directory" >&2
+  exit 1
+fi
 
 node - "$dist" "$budget_bytes" "$check" <<'JS'
 const { readdirSync, readFileSync } = require('node:fs');
