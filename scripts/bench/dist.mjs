@@ -64,6 +64,19 @@ function writeCompressedCopies(path, bytes) {
   writeFileSync(`${path}.gz`, zlib.gzipSync(bytes, { level: zlib.constants.Z_BEST_COMPRESSION }));
 }
 
+/** Stylesheets of the SPA's build that the vanilla page links too. */
+const SPA_STYLESHEETS = ['section', 'page'];
+
+/** Returns the file name that trunk gave `stylesheet`.css in `spaDist`. */
+function spaStylesheet(spaDist, stylesheet) {
+  const pattern = new RegExp(`^${stylesheet}-[0-9a-f]+\\.css$`);
+  const found = readdirSync(spaDist).filter((name) => pattern.test(name));
+  if (found.length !== 1) {
+    throw new Error(`expected one ${stylesheet}-HASH.css in ${spaDist}, found ${found.length}`);
+  }
+  return found[0];
+}
+
 /**
  * Copies `spaDist` to a new temporary directory and writes the vanilla page
  * from `vanillaSource` into its vanilla/ folder, with tweetnacl and blakejs
@@ -80,7 +93,6 @@ export function prepareDist({ spaDist, vanillaSource, e2eDir }) {
 
   const e2eRequire = createRequire(join(e2eDir, 'package.json'));
   const assets = {
-    'vanilla.css': readFileSync(join(vanillaSource, 'vanilla.css')),
     'vanilla.js': readFileSync(join(vanillaSource, 'vanilla.js')),
     'nacl-fast.min.js': readFileSync(e2eRequire.resolve('tweetnacl/nacl-fast.min.js')),
     'blake2b.js': Buffer.from(blakejsScript(e2eRequire)),
@@ -93,6 +105,12 @@ export function prepareDist({ spaDist, vanillaSource, e2eDir }) {
     const reference = `"${name}"`;
     if (!html.includes(reference)) throw new Error(`bench/vanilla/index.html does not reference ${name}`);
     html = html.replace(reference, `"${hashed}"`);
+  }
+  // The SPA's stylesheets, linked from the build as they are.
+  for (const stylesheet of SPA_STYLESHEETS) {
+    const reference = `"${stylesheet}.css"`;
+    if (!html.includes(reference)) throw new Error(`bench/vanilla/index.html does not reference ${stylesheet}.css`);
+    html = html.replace(reference, `"../${spaStylesheet(spaDist, stylesheet)}"`);
   }
   writeFileSync(join(vanillaDir, 'index.html'), html);
 
@@ -113,8 +131,8 @@ function compressedSizes(bytes) {
  * Returns the raw, gzip (level 9) and brotli (quality 11) sizes of the
  * files that each page loads. For the SPA these are index.html and the
  * top-level .js, .wasm and .css files of the build, and for the vanilla
- * page index.html and its .js and .css files. The server sends the
- * precompressed brotli copy of each file but index.html to Chromium.
+ * page index.html, its .js files and the SPA's two stylesheets. The
+ * server sends the brotli copy of each file but index.html to Chromium.
  */
 export function transferSizes(dist) {
   const loadedFile = (name) => name === 'index.html' || COMPRESSIBLE.test(name);
@@ -123,7 +141,8 @@ export function transferSizes(dist) {
     .map((name) => ({ name, path: join(dist, name) }));
   const vanillaFiles = readdirSync(join(dist, 'vanilla'))
     .filter(loadedFile)
-    .map((name) => ({ name: `vanilla/${name}`, path: join(dist, 'vanilla', name) }));
+    .map((name) => ({ name: `vanilla/${name}`, path: join(dist, 'vanilla', name) }))
+    .concat(SPA_STYLESHEETS.map((stylesheet) => spaStylesheet(dist, stylesheet)).map((name) => ({ name, path: join(dist, name) })));
   const measure = (files) => files.sort((a, b) => a.name.localeCompare(b.name)).map(({ name, path }) => ({ name, ...compressedSizes(readFileSync(path)) }));
   return { spa: measure(spaFiles), vanilla: measure(vanillaFiles) };
 }
