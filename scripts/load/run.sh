@@ -6,7 +6,7 @@
 #
 #   scripts/load/run.sh [--database-url URL] [--duration 10s]
 #                       [--connections "1 16 64"] [--companies 400]
-#                       [--keep-data]
+#                       [--keep-data] [--server-bin PATH]
 #
 # Each run starts a new server over a new data directory and creates new
 # companies, also in a database given with --database-url.
@@ -30,6 +30,9 @@ Options:
                        takes up to 50 creates per connection count
   --keep-data          keep the temporary directory with the server's log,
                        the request files and wrk's output
+  --server-bin PATH    secrets-server binary to measure instead of the
+                       release build, such as a copy of an earlier build to
+                       compare with in the same conditions
 EOF
 }
 
@@ -38,6 +41,7 @@ duration=10s
 connections="1 16 64"
 companies=400
 keep_data=0
+server_bin=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --database-url) database_url=${2:?"--database-url needs a URL"}; shift 2 ;;
@@ -45,6 +49,7 @@ while [[ $# -gt 0 ]]; do
     --connections) connections=${2:?"--connections needs a list such as \"1 16 64\""}; shift 2 ;;
     --companies) companies=${2:?"--companies needs a number"}; shift 2 ;;
     --keep-data) keep_data=1; shift ;;
+    --server-bin) server_bin=${2:?"--server-bin needs a path"}; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) echo "error: unknown option $1; see --help" >&2; exit 2 ;;
   esac
@@ -70,9 +75,16 @@ command -v wrk >/dev/null || scripts/install.sh --load
 # build. Cargo keeps both variants, so later runs rebuild nothing.
 log "Building the request helper and the release server"
 cargo build --release -p secrets-server --example load_requests
-cargo build --release -p secrets-server --bin secrets-server
+if [[ -z $server_bin ]]; then
+  cargo build --release -p secrets-server --bin secrets-server
+fi
 target_dir="${CARGO_TARGET_DIR:-$root/target}/release"
-server_bin="$target_dir/secrets-server"
+server_bin_option=$server_bin
+server_bin="${server_bin:-$target_dir/secrets-server}"
+if [[ ! -x $server_bin ]]; then
+  echo "error: $server_bin is not an executable file" >&2
+  exit 2
+fi
 helper_bin="$target_dir/examples/load_requests"
 lua_script="$root/scripts/load/requests.lua"
 
@@ -250,7 +262,8 @@ print_failures() {
 
 echo
 echo "Command: scripts/load/run.sh --duration $duration --connections \"$connections\"" \
-  "--companies $companies${database_url:+ --database-url URL}"
+  "--companies $companies${database_url:+ --database-url URL}" \
+  "${server_bin_option:+--server-bin $server_bin_option}"
 echo "Database: ${database_url:+PostgreSQL}${database_url:-SQLite}"
 echo "Machine: $(nproc) cores," \
   "$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)," \
