@@ -7,8 +7,9 @@
 //! PostgreSQL (see the `postgres` module). A check such as "fewer than 50
 //! secrets" and the insert it guards therefore see the same data, also when
 //! a second process writes to the same database. On SQLite the writes of
-//! one process share one connection behind a mutex; reads open their own
-//! connection, which WAL mode lets run beside a writer.
+//! one process share one connection behind a mutex; reads take connections
+//! of their own from a pool (see `sqlite_readers`), which WAL mode lets run
+//! beside a writer.
 //!
 //! The functions here are blocking; the HTTP layer calls them on tokio's
 //! blocking thread pool.
@@ -29,6 +30,7 @@ mod rotate_master_key;
 mod runners;
 mod schema;
 mod sql;
+mod sqlite_readers;
 mod tasks;
 mod update_description;
 
@@ -46,6 +48,7 @@ use crate::crypto::{CryptoError, KeyId, MasterKey, MasterKeyError, MASTER_KEY_EN
 use data_keys::KeyRing;
 use postgres::PostgresPool;
 use sql::{Connection, Transaction};
+use sqlite_readers::ReadPool;
 
 pub use company_keys::CompanyPublicKey;
 pub use credentials::{
@@ -79,9 +82,9 @@ pub struct Store {
 #[derive(Debug)]
 enum Database {
     /// A SQLite file, with the connection that every write of this process
-    /// uses.
+    /// uses and the idle connections of reads.
     Sqlite {
-        path: PathBuf,
+        readers: ReadPool,
         writer: Mutex<rusqlite::Connection>,
     },
     /// A PostgreSQL database.
@@ -118,9 +121,8 @@ impl Database {
         operation: impl FnOnce(&Connection<'_>) -> Result<T, StoreError> + Send,
     ) -> Result<T, StoreError> {
         match self {
-            Self::Sqlite { path, .. } => {
-                let connection = open_connection(path)?;
-                operation(&Connection::Sqlite(&connection))
+            Self::Sqlite { readers, .. } => {
+                readers.read(|connection| operation(&Connection::Sqlite(connection)))
             }
             Self::Postgres(pool) => pool.read(operation),
         }
@@ -359,7 +361,7 @@ impl Store {
         schema::migrate(&mut connection, &master_key, data_dir)?;
 
         let database = Database::Sqlite {
-            path,
+            readers: ReadPool::new(path),
             writer: Mutex::new(connection),
         };
         Self::with_database(database, data_dir, master_key)
@@ -411,7 +413,7 @@ impl Store {
     /// PostgreSQL.
     pub fn sqlite_path(&self) -> Option<&Path> {
         match &self.database {
-            Database::Sqlite { path, .. } => Some(path),
+            Database::Sqlite { readers, .. } => Some(readers.path()),
             Database::Postgres(_) => None,
         }
     }
@@ -428,7 +430,8 @@ impl Store {
             })
         };
         match &self.database {
-            Database::Sqlite { path, .. } => {
+            Database::Sqlite { readers, .. } => {
+                let path = readers.path();
                 let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
                 let connection = rusqlite::Connection::open_with_flags(path, flags)?;
                 connection.busy_timeout(BUSY_TIMEOUT)?;
