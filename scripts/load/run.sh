@@ -113,6 +113,10 @@ store_args=(--data-dir "$data_dir")
 
 # Names carry a run id, so that a second run against the same PostgreSQL
 # database creates new companies instead of failing on existing ones.
+# NOTE: each run makes a new data directory and so a new master key, which
+# a database installed by an earlier run rejects. A second run against the
+# same database needs the first run's key in SECRETS_MASTER_KEY, or give
+# each run a new database.
 run_id=$(date +%s)
 conglomerate="load-$run_id"
 list_company="load-$run_id-list"
@@ -121,16 +125,23 @@ for number in $(seq 1 "$companies"); do
   pool_companies+=("load-$run_id-$number")
 done
 
+# Runs an operator command of the setup with its errors in setup.log, and
+# exits with that log when the command fails.
+setup_command() {
+  if ! "$server_bin" "$@" "${store_args[@]}" 2>>"$work_dir/setup.log"; then
+    echo "error: \`secrets-server $1 $2\` failed during the setup; its errors:" >&2
+    cat "$work_dir/setup.log" >&2
+    exit 1
+  fi
+}
+
 log "Creating conglomerate $conglomerate with $((companies + 1)) companies and a member"
-"$server_bin" conglomerate create "$conglomerate" "${store_args[@]}" >/dev/null 2>&1
+setup_command conglomerate create "$conglomerate" >/dev/null
 for company in "$list_company" "${pool_companies[@]}"; do
-  "$server_bin" company create "$company" --conglomerate "$conglomerate" "${store_args[@]}" \
-    >/dev/null 2>>"$work_dir/setup.log"
+  setup_command company create "$company" --conglomerate "$conglomerate" >/dev/null
 done
-"$server_bin" member add --company "$list_company" --name owner "${store_args[@]}" \
-  >/dev/null 2>>"$work_dir/setup.log"
-SECRETS_TOKEN=$("$server_bin" token issue --company "$list_company" --name owner \
-  "${store_args[@]}" 2>>"$work_dir/setup.log")
+setup_command member add --company "$list_company" --name owner >/dev/null
+SECRETS_TOKEN=$(setup_command token issue --company "$list_company" --name owner)
 export SECRETS_TOKEN
 
 # The write limit is per member, and this one member makes every change,
