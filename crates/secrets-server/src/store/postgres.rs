@@ -9,6 +9,7 @@
 //! same data. Reads take no lock and run beside a writer.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -166,19 +167,36 @@ const MIGRATION_LOCK: i64 = 0x0073_6563_7265_7473;
 
 /// A pool of at most `max_connections` connections to one PostgreSQL
 /// database. Connections open on demand and stay open for reuse.
+///
+/// Operations that wait for a connection get one in the order they began
+/// to wait (first in, first out), and a new operation does not take a
+/// connection while others wait. Without that order, a waiter could lose
+/// every returned connection to later arrivals until its wait timed out.
 pub struct PostgresPool {
     config: postgres::Config,
     max_connections: usize,
     state: Mutex<PoolState>,
-    /// Notified when a connection returns to the pool or closes.
+    /// Notified when a connection returns to the pool or closes, or when
+    /// the first waiter leaves the queue.
     returned: Condvar,
 }
 
-/// The pool's idle connections, and the number of open ones, idle or in
-/// use.
+/// The pool's idle connections, the number of open ones, idle or in use,
+/// and the queue of operations waiting for a connection.
 struct PoolState {
     idle: Vec<IdleClient>,
     open: usize,
+    /// Tickets of the waiting operations, the longest waiting first.
+    waiters: VecDeque<u64>,
+    /// Ticket of the next operation that has to wait.
+    next_ticket: u64,
+}
+
+impl PoolState {
+    /// Returns `true` when a connection is idle or another may open.
+    fn has_capacity(&self, max_connections: usize) -> bool {
+        !self.idle.is_empty() || self.open < max_connections
+    }
 }
 
 /// A connection in the pool and the time it was returned.
@@ -257,6 +275,8 @@ impl PostgresPool {
             state: Mutex::new(PoolState {
                 idle: Vec::new(),
                 open: 0,
+                waiters: VecDeque::new(),
+                next_ticket: 0,
             }),
             returned: Condvar::new(),
         };
@@ -275,10 +295,13 @@ impl PostgresPool {
 
     /// Takes an idle connection, or opens one while fewer than
     /// `max_connections` are open, or else waits up to [`POOL_TIMEOUT`]
-    /// for one to return.
+    /// for one to return, after the operations that waited longer.
     fn take(&self) -> Result<Lease<'_>, StoreError> {
         let deadline = Instant::now() + POOL_TIMEOUT;
         let mut state = self.lock_state();
+        if !state.waiters.is_empty() || !state.has_capacity(self.max_connections) {
+            state = self.wait_for_turn(state, deadline)?;
+        }
         loop {
             if let Some(IdleClient { mut client, since }) = state.idle.pop() {
                 drop(state);
@@ -310,8 +333,35 @@ impl PostgresPool {
                     }
                 };
             }
+            // Another operation took the connection that this one found,
+            // while this one checked a broken connection.
+            state = self.wait_for_turn(state, deadline)?;
+        }
+    }
+
+    /// Queues the caller behind the operations already waiting, and
+    /// returns once it is first in the queue and a connection is idle or
+    /// may open. Fails with [`StoreError::PoolTimeout`] at `deadline`.
+    fn wait_for_turn<'s>(
+        &'s self,
+        mut state: MutexGuard<'s, PoolState>,
+        deadline: Instant,
+    ) -> Result<MutexGuard<'s, PoolState>, StoreError> {
+        let ticket = state.next_ticket;
+        state.next_ticket += 1;
+        state.waiters.push_back(ticket);
+        loop {
+            if state.waiters.front() == Some(&ticket) && state.has_capacity(self.max_connections) {
+                state.waiters.pop_front();
+                // The next waiter may find capacity too, as when several
+                // connections returned at once.
+                self.returned.notify_all();
+                return Ok(state);
+            }
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
+                state.waiters.retain(|waiting| *waiting != ticket);
+                self.returned.notify_all();
                 return Err(StoreError::PoolTimeout {
                     max_connections: self.max_connections,
                 });
@@ -333,13 +383,15 @@ impl PostgresPool {
             client,
             since: Instant::now(),
         });
-        self.returned.notify_one();
+        // Every waiter wakes and checks whether it is first in the queue,
+        // because a condition variable cannot wake one chosen thread.
+        self.returned.notify_all();
     }
 
     /// Frees the place of a connection that closed.
     fn forget_one(&self) {
         self.lock_state().open -= 1;
-        self.returned.notify_one();
+        self.returned.notify_all();
     }
 
     /// Runs `operation` on a connection outside a transaction.
@@ -470,4 +522,72 @@ pub fn is_installed(url: &str) -> Result<bool, StoreError> {
     }
     let checks: i64 = client.query_one("SELECT COUNT(*) FROM meta", &[])?.get(0);
     Ok(checks > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::thread;
+
+    use super::*;
+
+    /// Opens a pool of `max_connections` on a new database of the test
+    /// cluster that `SECRETS_TEST_DATABASE_URL` names, or returns `None`
+    /// when the tests run on SQLite.
+    fn test_pool(name: &str, max_connections: u16) -> Option<PostgresPool> {
+        let server_url = std::env::var("SECRETS_TEST_DATABASE_URL").ok()?;
+        let database = format!("test_{name}_{}", std::process::id());
+        let mut client =
+            postgres::Client::connect(&server_url, postgres::NoTls).expect("connect to PostgreSQL");
+        client
+            .batch_execute(&format!("CREATE DATABASE {database}"))
+            .expect("create database");
+        let (server, _) = server_url
+            .rsplit_once('/')
+            .expect("the test database URL ends with /DATABASE");
+        let pool = PostgresPool::open(&format!("{server}/{database}"), max_connections);
+        Some(pool.expect("open pool"))
+    }
+
+    /// Waits up to 10 seconds until `waiters` operations wait in `pool`.
+    fn wait_for_waiters(pool: &PostgresPool, waiters: usize) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while pool.lock_state().waiters.len() != waiters {
+            assert!(
+                Instant::now() < deadline,
+                "{waiters} operations never waited"
+            );
+            thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn pool_serves_waiters_in_order() {
+        let Some(pool) = test_pool("pool_order", 1) else {
+            println!("skipped: the tests run on SQLite, which has no connection pool");
+            return;
+        };
+        let order = Mutex::new(Vec::new());
+        let take_and_record = |name: &'static str| {
+            let lease = pool.take().expect("connection");
+            order.lock().expect("order").push(name);
+            lease.release();
+        };
+
+        thread::scope(|scope| {
+            let only_connection = pool.take().expect("the only connection");
+            let first = scope.spawn(|| take_and_record("first"));
+            wait_for_waiters(&pool, 1);
+            let second = scope.spawn(|| take_and_record("second"));
+            wait_for_waiters(&pool, 2);
+
+            // An operation that starts after the connection returns still
+            // queues behind the two that waited.
+            only_connection.release();
+            take_and_record("late");
+            first.join().expect("first waiter");
+            second.join().expect("second waiter");
+        });
+
+        assert_eq!(*order.lock().expect("order"), ["first", "second", "late"]);
+    }
 }
