@@ -56,7 +56,7 @@ use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
-use crate::store::{Store, StoreError};
+use crate::store::{run_as_blocking_task, Store, StoreError};
 
 pub use auth::{authorize, SESSION_COOKIE};
 pub use error::AppError;
@@ -237,7 +237,7 @@ async fn run_blocking<T: Send + 'static>(
     operation: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, StoreError> {
     let store = Arc::clone(&state.store);
-    tokio::task::spawn_blocking(move || operation(&store))
+    tokio::task::spawn_blocking(move || run_as_blocking_task(|| operation(&store)))
         .await
         .unwrap_or(Err(StoreError::TaskFailed))
 }

@@ -56,7 +56,9 @@ pub use credentials::{
 };
 pub use members::{Member, MemberName, MemberNameError, RemovedMember};
 pub use organization::{ConglomerateId, ConglomerateIdError};
-pub use postgres::{is_installed as postgres_is_installed, DEFAULT_MAX_CONNECTIONS};
+pub use postgres::{
+    is_installed as postgres_is_installed, run_as_blocking_task, DEFAULT_MAX_CONNECTIONS,
+};
 pub use rotate_master_key::MasterKeyRotation;
 pub use runners::{RevokedRunner, Runner, RunnerInfo, RunnerName, RunnerNameError};
 pub use sql::DatabaseError;

@@ -8,7 +8,7 @@
 //! as "fewer than 50 secrets" and the insert it guards therefore see the
 //! same data. Reads take no lock and run beside a writer.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
@@ -461,13 +461,36 @@ impl Drop for PostgresPool {
     }
 }
 
+thread_local! {
+    /// Whether the current thread runs a closure of tokio's
+    /// `spawn_blocking`, as [`run_as_blocking_task`] marks it.
+    static IN_BLOCKING_TASK: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `operation` on the calling thread, marked as a thread that may
+/// block, so that PostgreSQL operations inside it run on this thread
+/// instead of a new one. Call it only inside tokio's `spawn_blocking`,
+/// whose threads may block and may run another runtime's `block_on`.
+pub fn run_as_blocking_task<T>(operation: impl FnOnce() -> T) -> T {
+    /// Restores the earlier mark, also when `operation` panics.
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            IN_BLOCKING_TASK.set(self.0);
+        }
+    }
+    let _restore = Restore(IN_BLOCKING_TASK.replace(true));
+    operation()
+}
+
 /// Runs `operation` on a thread outside any tokio runtime. The `postgres`
 /// crate's blocking client runs its own runtime, which tokio rejects on a
 /// thread that drives asynchronous tasks, and any thread inside a
 /// runtime's context may be one. So inside a runtime, `operation` runs on
-/// a new scoped thread, which costs a thread start per store operation.
+/// a new scoped thread, which costs a thread start per store operation,
+/// unless [`run_as_blocking_task`] marked the thread as a blocking one.
 fn outside_async_runtime<T: Send>(operation: impl FnOnce() -> T + Send) -> T {
-    if tokio::runtime::Handle::try_current().is_err() {
+    if tokio::runtime::Handle::try_current().is_err() || IN_BLOCKING_TASK.get() {
         return operation();
     }
     std::thread::scope(|scope| match scope.spawn(operation).join() {
@@ -526,9 +549,39 @@ pub fn is_installed(url: &str) -> Result<bool, StoreError> {
 
 #[cfg(test)]
 mod tests {
-    use std::thread;
+    use std::thread::{self, ThreadId};
 
     use super::*;
+
+    /// Returns the thread of a `spawn_blocking` closure, and the thread
+    /// that `outside_async_runtime` runs an operation on when that closure
+    /// calls it, with or without the mark of `run_as_blocking_task`.
+    async fn operation_threads(marked: bool) -> (ThreadId, ThreadId) {
+        tokio::task::spawn_blocking(move || {
+            let caller = thread::current().id();
+            let run = || outside_async_runtime(|| thread::current().id());
+            let operation = if marked {
+                run_as_blocking_task(run)
+            } else {
+                run()
+            };
+            (caller, operation)
+        })
+        .await
+        .expect("blocking task")
+    }
+
+    #[tokio::test]
+    async fn marked_blocking_task_runs_inline() {
+        let (caller, operation) = operation_threads(true).await;
+        assert_eq!(operation, caller);
+    }
+
+    #[tokio::test]
+    async fn unmarked_thread_in_runtime_spawns_thread() {
+        let (caller, operation) = operation_threads(false).await;
+        assert_ne!(operation, caller);
+    }
 
     /// Opens a pool of `max_connections` on a new database of the test
     /// cluster that `SECRETS_TEST_DATABASE_URL` names, or returns `None`
@@ -589,5 +642,12 @@ mod tests {
         });
 
         assert_eq!(*order.lock().expect("order"), ["first", "second", "late"]);
+    }
+
+    #[test]
+    fn blocking_task_mark_restored_after_panic() {
+        let panicked = std::panic::catch_unwind(|| run_as_blocking_task(|| panic!("operation")));
+        assert!(panicked.is_err());
+        assert!(!IN_BLOCKING_TASK.get());
     }
 }
