@@ -72,6 +72,23 @@ async fn auth_bad_token_unauthorized() {
 }
 
 #[tokio::test]
+async fn auth_bad_token_invalid_company_unauthorized() {
+    let server = TestServer::start().await;
+    server.member("acme", "owner");
+    let unknown = "0000000000000000000000000000000000000000000000000000000000000000";
+
+    // The credential is checked before the company, so a bad token gets
+    // 401 also for an unknown company and for an invalid company ID.
+    for company in ["no-such-company", "Not_Valid"] {
+        let responses =
+            every_endpoint(&server, company, |request| request.bearer_auth(unknown)).await;
+        for response in responses {
+            assert_error(response, 401, "unauthorized", UNAUTHORIZED).await;
+        }
+    }
+}
+
+#[tokio::test]
 async fn auth_bearer_scheme_case_insensitive() {
     let server = TestServer::start().await;
     let token = server.api_token("acme", "owner");

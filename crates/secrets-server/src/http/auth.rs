@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 
 use super::same_origin::verify_same_origin;
 use super::{run_blocking, AppError, AppState};
-use crate::store::{CredentialKind, Member};
+use crate::store::{CredentialKind, Member, Store};
 
 /// Name of the cookie that carries a browser session's token.
 pub const SESSION_COOKIE: &str = "secrets_session";
@@ -31,6 +31,31 @@ impl FromRequestParts<AppState> for Authenticated {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let Credential { token, kind } = Credential::from_parts(parts)?;
+        let member = run_blocking(state, move |store| store.authenticate(&token, kind))
+            .await
+            .map_err(|error| AppError::from_store(error, "authenticate", None, None))?;
+        member.map(Self).ok_or(AppError::Unauthorized)
+    }
+}
+
+/// The credential that a request carries, before the store checks it:
+/// what [`Authenticated`] accepts before its query. A handler that takes
+/// this runs [`Store::authenticate`](crate::store::Store::authenticate) in
+/// the same blocking call as its own queries, which saves a hand-off to
+/// the blocking thread pool per request.
+#[derive(Debug)]
+pub struct Credential {
+    /// The API or session token.
+    pub token: Zeroizing<String>,
+    /// The kind of credential.
+    pub kind: CredentialKind,
+}
+
+impl Credential {
+    /// Returns the request's credential, and rejects as [`Authenticated`]
+    /// does before it queries the store.
+    fn from_parts(parts: &Parts) -> Result<Self, AppError> {
         let Some((token, kind)) = presented_credential(&parts.headers) else {
             return Err(AppError::Unauthorized);
         };
@@ -44,11 +69,18 @@ impl FromRequestParts<AppState> for Authenticated {
                 return Err(AppError::CrossOrigin);
             }
         }
+        Ok(Self { token, kind })
+    }
+}
 
-        let member = run_blocking(state, move |store| store.authenticate(&token, kind))
-            .await
-            .map_err(|error| AppError::from_store(error, "authenticate", None, None))?;
-        member.map(Self).ok_or(AppError::Unauthorized)
+impl FromRequestParts<AppState> for Credential {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Self::from_parts(parts)
     }
 }
 
@@ -106,15 +138,38 @@ pub async fn authorize(
 ) -> Result<CompanyId, AppError> {
     let company = CompanyId::parse(company).map_err(|_| AppError::CompanyNotFound)?;
     let (checked_member, checked_company) = (member.clone(), company.clone());
-    let allowed = run_blocking(state, move |store| {
-        store.may_manage(&checked_member, &checked_company)
+    run_blocking(state, move |store| {
+        Ok(authorize_blocking(store, &checked_member, checked_company))
     })
     .await
-    .map_err(|error| AppError::from_store(error, "authorize", Some(&company), None))?;
-    if !allowed {
-        return Err(AppError::CompanyNotFound);
+    .unwrap_or_else(|error| {
+        Err(AppError::from_store(
+            error,
+            "authorize",
+            Some(&company),
+            None,
+        ))
+    })
+}
+
+/// Makes the decision of [`authorize`] for a company ID that is already
+/// parsed, on a thread that may block, such as inside
+/// [`run_blocking`].
+pub(super) fn authorize_blocking(
+    store: &Store,
+    member: &Member,
+    company: CompanyId,
+) -> Result<CompanyId, AppError> {
+    match store.may_manage(member, &company) {
+        Ok(true) => Ok(company),
+        Ok(false) => Err(AppError::CompanyNotFound),
+        Err(error) => Err(AppError::from_store(
+            error,
+            "authorize",
+            Some(&company),
+            None,
+        )),
     }
-    Ok(company)
 }
 
 /// Returns the token and kind of the credential the request carries. An
