@@ -105,11 +105,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Arguments that select the database of every secrets-server command.
-# NOTE: assumes that the operator commands accept --database-url as
-# `serve` does once the PostgreSQL store exists.
+# Arguments that select the database of every secrets-server command. The
+# URL goes through the environment, which keeps a password in it out of
+# the process list.
 store_args=(--data-dir "$data_dir")
-[[ -n $database_url ]] && store_args+=(--database-url "$database_url")
+if [[ -n $database_url ]]; then
+  export SECRETS_DATABASE_URL=$database_url
+else
+  unset SECRETS_DATABASE_URL
+fi
 
 # Names carry a run id, so that a second run against the same PostgreSQL
 # database creates new companies instead of failing on existing ones.
@@ -275,7 +279,11 @@ echo
 echo "Command: scripts/load/run.sh --duration $duration --connections \"$connections\"" \
   "--companies $companies${database_url:+ --database-url URL}" \
   "${server_bin_option:+--server-bin $server_bin_option}"
-echo "Database: ${database_url:+PostgreSQL}${database_url:-SQLite}"
+if [[ -n $database_url ]]; then
+  echo "Database: PostgreSQL"
+else
+  echo "Database: SQLite"
+fi
 echo "Machine: $(nproc) cores," \
   "$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)," \
   "wrk $wrk_version on the same machine;" \
