@@ -5,11 +5,6 @@ use std::process::ExitCode;
 use clap::Parser;
 use secrets_server::commands::{self, Cli};
 
-/// mimalloc instead of the system allocator: the server allocates for
-/// every request on many threads, where it measured faster.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     secrets_server::logging::init();
