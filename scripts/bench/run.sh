@@ -10,7 +10,8 @@
 #    example of secrets-core);
 # 4. the server under load: list, create and delete beside a static route
 #    (scripts/load/run.sh), on SQLite, and with --postgres also on a
-#    throwaway PostgreSQL cluster.
+#    throwaway PostgreSQL cluster, and the disk's fsync time, the
+#    baseline of a durable create (scripts/load/fsync_baseline.py).
 #
 #   scripts/bench/run.sh [--runs N] [--interaction-runs N] [--duration 10s]
 #                        [--connections "1 16 64"] [--postgres]
@@ -34,7 +35,7 @@ while [[ $# -gt 0 ]]; do
     --duration) duration=${2:?"--duration needs a time such as 10s"}; shift 2 ;;
     --connections) connections=${2:?"--connections needs a list such as \"1 16 64\""}; shift 2 ;;
     --postgres) postgres=1; shift ;;
-    -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "error: unknown option $1; see --help" >&2; exit 2 ;;
   esac
 done
@@ -75,6 +76,9 @@ cargo run --quiet --release -p secrets-core --example seal_cost
 
 step "Server under load, SQLite"
 scripts/load/run.sh --duration "$duration" --connections "$connections"
+
+step "Baseline of a durable create: 4 KiB written and fsync'd"
+scripts/load/fsync_baseline.py
 
 if [[ $postgres -eq 1 ]]; then
   step "Server under load, PostgreSQL"
