@@ -2663,10 +2663,7 @@ fn sealing_largest_value_cost() {
     let sealing_key =
         SealingKey::from_base64(&public_key.key_id, &public_key.public_key).expect("valid key");
     let value = SecretValue::new(Zeroizing::new("x".repeat(VALUE_MAX_BYTES))).expect("valid value");
-    let performance = web_sys::window()
-        .expect("window")
-        .performance()
-        .expect("performance");
+    let performance = performance();
 
     let mut milliseconds = Vec::with_capacity(50);
     for _ in 0..50 {
@@ -2675,14 +2672,9 @@ fn sealing_largest_value_cost() {
         milliseconds.push(performance.now() - start);
         assert_eq!(sealed.plaintext_len(), VALUE_MAX_BYTES);
     }
-    milliseconds.sort_by(f64::total_cmp);
-
-    let median = (milliseconds[24] + milliseconds[25]) / 2.0;
-    console_log!(
-        "Sealing a {}-byte value: median {median:.2} ms over 50 runs (min {:.2} ms, max {:.2} ms)",
-        group_thousands(VALUE_MAX_BYTES),
-        milliseconds[0],
-        milliseconds[49]
+    print_timings(
+        &format!("Sealing a {}-byte value", group_thousands(VALUE_MAX_BYTES)),
+        milliseconds,
     );
     assert_eq!(
         key_pair.open(&json!({
@@ -2705,10 +2697,7 @@ fn rendering_fifty_rows_cost() {
     let secrets: Vec<SecretMetadata> = (0..50)
         .map(|index| metadata_with_description(&format!("KEY_{index:02}"), "Payments"))
         .collect();
-    let performance = web_sys::window()
-        .expect("window")
-        .performance()
-        .expect("performance");
+    let performance = performance();
 
     let mut milliseconds = Vec::with_capacity(50);
     for _ in 0..50 {
@@ -2736,13 +2725,27 @@ fn rendering_fifty_rows_cost() {
         drop(handle);
         container.remove();
     }
-    milliseconds.sort_by(f64::total_cmp);
+    print_timings("Rendering 50 rows", milliseconds);
+}
 
-    let median = (milliseconds[24] + milliseconds[25]) / 2.0;
+/// Returns the page's clock, which the cost tests read.
+fn performance() -> web_sys::Performance {
+    web_sys::window()
+        .expect("window")
+        .performance()
+        .expect("performance")
+}
+
+/// Prints the median, minimum and maximum of an even number of timings of
+/// `what`, in milliseconds.
+fn print_timings(what: &str, mut milliseconds: Vec<f64>) {
+    milliseconds.sort_by(f64::total_cmp);
+    let runs = milliseconds.len();
+    let median = (milliseconds[runs / 2 - 1] + milliseconds[runs / 2]) / 2.0;
     console_log!(
-        "Rendering 50 rows: median {median:.2} ms over 50 runs (min {:.2} ms, max {:.2} ms)",
+        "{what}: median {median:.2} ms over {runs} runs (min {:.2} ms, max {:.2} ms)",
         milliseconds[0],
-        milliseconds[49]
+        milliseconds[runs - 1]
     );
 }
 
