@@ -13,8 +13,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 # The budget for wasm + js, brotli at quality 11, in bytes: the size of the
 # build when the budget was last set, rounded up to the next KiB, plus
-# 2 KiB. A change that adds more fails the test command, and whoever makes
-# it has to raise the budget here on purpose. docs/BENCHMARKS.md compares
+# 2 KiB. A change that adds more fails the test command, so its author
+# has to raise the budget here on purpose. docs/BENCHMARKS.md compares
 # the size with the 64 KB target of the performance issue.
 budget_bytes=$((208 * 1024))
 

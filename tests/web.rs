@@ -2690,8 +2690,8 @@ fn sealing_largest_value_cost() {
 /// median of 50 runs. Like the sealing figure, it depends on the machine
 /// and the build profile, and shows only with `-- --nocapture`. The
 /// browser benchmark (`scripts/bench/browser.mjs`) measures the same step
-/// inside a whole page load; this one leaves out the page's other work, so
-/// that two builds of the rows compare with less noise.
+/// inside a whole page load. This test leaves out the page's other work,
+/// so two builds of the rows compare with less noise.
 #[wasm_bindgen_test]
 fn rendering_fifty_rows_cost() {
     let secrets: Vec<SecretMetadata> = (0..50)

@@ -47,9 +47,9 @@ async function navigate(page, url, condition) {
 
 /**
  * Returns the named points of a load's timeline, in milliseconds since the
- * navigation started: HTML, scripts and wasm received, wasm compiled and
- * instantiated, list request sent and received, list body read, rows in
- * the DOM, key input ready, and interactive and painted.
+ * navigation started. The points run from the HTML received to the painted
+ * frame after the page became interactive; the keys of the result name
+ * each one.
  */
 function loadPoints(timeline, listUrl) {
   const { probe, resources } = timeline;

@@ -61,8 +61,8 @@ pub fn SecretsSection(
     let load_state = Memo::new(move |_| secrets.with(LoadState::of));
     // The activity list mounts, and sends its request, once the list of
     // secrets has loaded or failed for the first time. At page load the
-    // list's request then has the connection and the main thread to
-    // itself, which brought the first rows forward (docs/BENCHMARKS.md).
+    // list's request and rows then have the connection and the main
+    // thread to themselves.
     let list_settled = Memo::new(move |settled: Option<&bool>| {
         settled.copied().unwrap_or(false) || load_state.with(|state| *state != LoadState::Loading)
     });

@@ -7,9 +7,9 @@
 //! PostgreSQL (see the `postgres` module). A check such as "fewer than 50
 //! secrets" and the insert it guards therefore see the same data, also when
 //! a second process writes to the same database. On SQLite the writes of
-//! one process share one connection behind a mutex; reads take connections
-//! of their own from a pool (see `sqlite_readers`), which WAL mode lets run
-//! beside a writer.
+//! one process share one connection behind a mutex. Reads take connections
+//! of their own from a pool (see `sqlite_readers`), because WAL mode lets
+//! them run beside a writer.
 //!
 //! The functions here are blocking; the HTTP layer calls them on tokio's
 //! blocking thread pool.

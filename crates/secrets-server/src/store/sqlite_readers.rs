@@ -4,9 +4,9 @@
 //! fresh statement cache, so every query of a new connection is parsed
 //! again. A read takes an idle connection instead, and its prepared
 //! statements stay cached in the connection (rusqlite's `prepare_cached`).
-//! WAL mode lets any number of these readers run beside the writer, and
-//! each statement outside a transaction reads the newest committed data,
-//! so a reused connection sees every write committed before the read.
+//! WAL mode lets any number of these readers run beside the writer. Each
+//! statement outside a transaction reads the newest committed data, so a
+//! reused connection reads every write committed before the read began.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
